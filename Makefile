@@ -1,0 +1,58 @@
+# ContainerConsole: `make run` starts the agent (root) and the server; `make test` runs every test.
+SHELL := /bin/bash
+CC ?= gcc
+DOTNET ?= dotnet
+CFLAGS_NATIVE := -O2 -Wall -Wextra -Werror -static
+NATIVE_DIR := src/Agent/Native
+OUT := out
+DATA ?= $(CURDIR)/.data
+
+.PHONY: build native ccrun agent server test test-deps bench run clean
+
+build: native ccrun agent server
+
+# The clone->exec window and the per-container monitor are static C (ARCHITECTURE.md, rule 1 and 2).
+native: bin/ccinit bin/ccshim
+
+bin/ccinit: $(NATIVE_DIR)/ccinit.c $(NATIVE_DIR)/plan.c $(NATIVE_DIR)/plan.h
+	@mkdir -p bin
+	$(CC) $(CFLAGS_NATIVE) -o $@ $(NATIVE_DIR)/ccinit.c $(NATIVE_DIR)/plan.c
+
+bin/ccshim: $(NATIVE_DIR)/ccshim.c
+	@mkdir -p bin
+	$(CC) $(CFLAGS_NATIVE) -o $@ $(NATIVE_DIR)/ccshim.c
+
+ccrun: native
+	$(DOTNET) publish src/Agent/Ccrun -c Release -r linux-x64 -o $(OUT)/ccrun --nologo -v quiet
+	cp $(OUT)/ccrun/ccrun bin/ccrun
+
+agent: native ccrun
+	$(DOTNET) publish src/Agent/Daemon -c Release -o $(OUT)/agent --nologo -v quiet
+	cp bin/ccinit bin/ccshim bin/ccrun $(OUT)/agent/
+	ln -sfn ../$(OUT)/agent/ccagent bin/ccagent
+
+server:
+	$(DOTNET) publish src/Server -c Release -o $(OUT)/server --nologo -v quiet
+	ln -sfn ../$(OUT)/server/ccserver bin/ccserver
+
+# What the tests need from Debian: busybox-static for test images, runc as the peer.
+test-deps:
+	@need=""; \
+	for p in busybox-static runc; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then \
+	  echo "installing:$$need"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	fi
+
+test: test-deps build
+	CONTAINERCONSOLE_BIN=$(CURDIR)/bin $(DOTNET) test ContainerConsole.sln -c Release --nologo -v quiet --logger "console;verbosity=normal"
+
+bench: test-deps build
+	bench/run-vs-runc.sh
+
+run: build
+	@deploy/run-local.sh "$(DATA)"
+
+clean:
+	rm -rf bin $(OUT)
+	$(DOTNET) clean ContainerConsole.sln -v quiet >/dev/null || true

@@ -1,0 +1,94 @@
+namespace ContainerConsole.Agent;
+
+/// <summary>ccagent's settings; flag names follow dockerd's where they overlap.</summary>
+public sealed class AgentOptions
+{
+    public string DataRoot { get; set; } = "/var/lib/containerconsole";
+    public string ExecRoot { get; set; } = "/run/containerconsole";
+    public List<string> Hosts { get; set; } = [];
+    public string DefaultRuntime { get; set; } = "ccrun";
+    public Dictionary<string, string> Runtimes { get; set; } = [];
+    public bool LiveRestore { get; set; } = true;
+    public string? SocketGroup { get; set; }
+    public long LogMaxSize { get; set; } = 10 * 1024 * 1024;
+    public int LogMaxFiles { get; set; } = 3;
+
+    /// <summary>Where ccrun, ccinit and ccshim live: next to ccagent.</summary>
+    public string HelperDir { get; set; } = AppContext.BaseDirectory;
+
+    public string RuntimeRoot => Path.Combine(ExecRoot, "runtime");
+    public string ContainersDir => Path.Combine(DataRoot, "containers");
+    public string ShimPath => Path.Combine(HelperDir, "ccshim");
+
+    public string RuntimePath(string? name)
+    {
+        name ??= DefaultRuntime;
+        if (Runtimes.TryGetValue(name, out var path))
+            return path;
+        if (name == "ccrun")
+            return Path.Combine(HelperDir, "ccrun");
+        throw new ArgumentException($"unknown runtime \"{name}\"");
+    }
+
+    public static AgentOptions Parse(string[] args)
+    {
+        var o = new AgentOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string? inline = null;
+            var eq = a.IndexOf('=');
+            if (a.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inline = a[(eq + 1)..];
+                a = a[..eq];
+            }
+            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"flag needs an argument: {a}"));
+            switch (a)
+            {
+                case "--data-root": o.DataRoot = Value(); break;
+                case "--exec-root": o.ExecRoot = Value(); break;
+                case "-H" or "--host": o.Hosts.Add(Value()); break;
+                case "--default-runtime": o.DefaultRuntime = Value(); break;
+                case "--add-runtime":
+                {
+                    var v = Value().Split('=', 2);
+                    if (v.Length != 2)
+                        throw new ArgumentException("--add-runtime takes name=path");
+                    o.Runtimes[v[0]] = v[1];
+                    break;
+                }
+                case "--live-restore": o.LiveRestore = inline is null or "true"; break;
+                case "-G" or "--group": o.SocketGroup = Value(); break;
+                case "--helper-dir": o.HelperDir = Value(); break;
+                case "--config-file": o.ApplyConfigFile(Value()); break;
+                default: throw new ArgumentException($"unknown flag {a}");
+            }
+        }
+        if (o.Hosts.Count == 0)
+            o.Hosts.Add($"unix://{Path.Combine(o.ExecRoot, "agent.sock")}");
+        return o;
+    }
+
+    // dockerd's daemon.json keys where they overlap.
+    private void ApplyConfigFile(string path)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "data-root": DataRoot = p.Value.GetString()!; break;
+                case "exec-root": ExecRoot = p.Value.GetString()!; break;
+                case "hosts": Hosts.AddRange(p.Value.EnumerateArray().Select(h => h.GetString()!)); break;
+                case "default-runtime": DefaultRuntime = p.Value.GetString()!; break;
+                case "live-restore": LiveRestore = p.Value.GetBoolean(); break;
+                case "group": SocketGroup = p.Value.GetString(); break;
+                case "runtimes":
+                    foreach (var r in p.Value.EnumerateObject())
+                        Runtimes[r.Name] = r.Value.GetProperty("path").GetString()!;
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using ContainerConsole.Agent.Engine;
+
+namespace ContainerConsole.Agent.Api;
+
+/// <summary>/containers/...: the Docker Engine API's container endpoints the engine supports so far.</summary>
+public static class ContainersApi
+{
+    public static IEndpointRouteBuilder MapContainersApi(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/containers");
+        g.MapGet("/json", (ContainerEngine engine, bool? all) =>
+            Results.Json(engine.All.Where(c => all == true || c.State.IsActive).Select(DockerViews.Summary)));
+        g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, CancellationToken ct) =>
+        {
+            var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
+            return Results.Json(new { c.Id, Warnings = Array.Empty<string>() }, statusCode: 201);
+        });
+        g.MapGet("/{id}/json", (ContainerEngine engine, ContainerStore store, string id) =>
+        {
+            var c = engine.Get(id);
+            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id)));
+        });
+        g.MapPost("/{id}/start", async (ContainerEngine engine, string id, CancellationToken ct) =>
+        {
+            var c = engine.Get(id);
+            if (c.State.IsActive)
+                return Results.StatusCode(304);
+            await engine.StartAsync(id, ct);
+            return Results.NoContent();
+        });
+        g.MapPost("/{id}/stop", async (ContainerEngine engine, string id, int? t, CancellationToken ct) =>
+        {
+            if (!engine.Get(id).State.IsActive)
+                return Results.StatusCode(304);
+            await engine.StopAsync(id, t, ct);
+            return Results.NoContent();
+        });
+        g.MapPost("/{id}/restart", async (ContainerEngine engine, string id, int? t, CancellationToken ct) =>
+        {
+            await engine.StopAsync(id, t, ct);
+            await engine.StartAsync(id, ct);
+            return Results.NoContent();
+        });
+        g.MapPost("/{id}/kill", async (ContainerEngine engine, string id, string? signal, CancellationToken ct) =>
+        {
+            await engine.KillAsync(id, signal, ct);
+            return Results.NoContent();
+        });
+        g.MapPost("/{id}/pause", async (ContainerEngine engine, string id, CancellationToken ct) =>
+        {
+            await engine.PauseAsync(id, ct);
+            return Results.NoContent();
+        });
+        g.MapPost("/{id}/unpause", async (ContainerEngine engine, string id, CancellationToken ct) =>
+        {
+            await engine.UnpauseAsync(id, ct);
+            return Results.NoContent();
+        });
+        g.MapPost("/{id}/wait", async (ContainerEngine engine, string id, CancellationToken ct) =>
+        {
+            var code = await engine.WaitAsync(id, ct);
+            return Results.Json(new { StatusCode = code, Error = (object?)null });
+        });
+        g.MapDelete("/{id}", async (ContainerEngine engine, string id, bool? force, CancellationToken ct) =>
+        {
+            await engine.RemoveAsync(id, force == true, ct);
+            return Results.NoContent();
+        });
+        g.MapGet("/{id}/logs", Logs);
+        return app;
+    }
+
+    /// <summary>
+    /// Logs in Docker's multiplexed framing: per chunk an 8-byte header (stream 1/2,
+    /// three zero bytes, big-endian length) so stdout and stderr stay apart on one stream.
+    /// </summary>
+    private static async Task Logs(HttpContext http, ContainerEngine engine, string id, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var c = engine.Get(id);
+        bool Flag(string name) => q[name].FirstOrDefault() is "1" or "true" or "True";
+        var stdout = Flag("stdout");
+        var stderr = Flag("stderr");
+        if (!stdout && !stderr)
+            throw EngineException.BadRequest("you must choose at least one stream");
+        var follow = Flag("follow");
+        var timestamps = Flag("timestamps");
+        var since = ParseTime(q["since"].FirstOrDefault());
+        var until = ParseTime(q["until"].FirstOrDefault());
+        var tailText = q["tail"].FirstOrDefault();
+        var tail = string.IsNullOrEmpty(tailText) || tailText == "all" ? int.MaxValue : int.Parse(tailText, CultureInfo.InvariantCulture);
+
+        http.Response.ContentType = "application/vnd.docker.multiplexed-stream";
+        await http.Response.StartAsync(ct);
+        var body = http.Response.Body;
+        bool Wanted(LogEntry e) =>
+            (e.Stream == "stdout" ? stdout : stderr) && (since is null || e.Time >= since) && (until is null || e.Time <= until);
+
+        var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogMaxFiles).Where(Wanted).ToList();
+        foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
+            await WriteFrame(body, e, timestamps, ct);
+        await body.FlushAsync(ct);
+        if (!follow || !engine.IsRunning(c.Id))
+            return;
+        await foreach (var e in ContainerLog.FollowAsync(engine.LogPath(c.Id), () => engine.IsRunning(c.Id), ct))
+        {
+            if (!Wanted(e))
+                continue;
+            await WriteFrame(body, e, timestamps, ct);
+            await body.FlushAsync(ct);
+        }
+    }
+
+    private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, CancellationToken ct)
+    {
+        var text = (timestamps ? e.TimeText + " " : "") + e.Text + (e.Partial ? "" : "\n");
+        var payload = Encoding.UTF8.GetBytes(text);
+        var header = new byte[8];
+        header[0] = e.Stream == "stderr" ? (byte)2 : (byte)1;
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), (uint)payload.Length);
+        await body.WriteAsync(header, ct);
+        await body.WriteAsync(payload, ct);
+    }
+
+    private static DateTime? ParseTime(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value == "0")
+            return null;
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var unix))
+            return DateTime.UnixEpoch.AddSeconds(unix);
+        return DateTime.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+    }
+}

@@ -1,0 +1,59 @@
+using ContainerConsole.Agent.Engine;
+
+namespace ContainerConsole.Agent.Api;
+
+/// <summary>/_ping, /version, /info: what clients use to find and negotiate with the daemon.</summary>
+public static class SystemApi
+{
+    public const string ApiVersion = "1.45";
+    public const string MinApiVersion = "1.24";
+
+    public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/_ping", ["GET", "HEAD"], (HttpContext ctx) =>
+        {
+            ctx.Response.Headers["API-Version"] = ApiVersion;
+            ctx.Response.Headers["OSType"] = "linux";
+            ctx.Response.Headers.CacheControl = "no-cache, no-store, must-revalidate";
+            return Results.Text("OK", "text/plain");
+        });
+        app.MapGet("/version", () => Results.Json(new
+        {
+            Platform = new { Name = "ContainerConsole Engine" },
+            Version = "0.1.0",
+            ApiVersion,
+            MinAPIVersion = MinApiVersion,
+            Os = "linux",
+            Arch = "amd64",
+            KernelVersion = Environment.OSVersion.Version.ToString(),
+            Components = new[] { new { Name = "Engine", Version = "0.1.0" } },
+        }));
+        app.MapGet("/info", (ContainerEngine engine, AgentOptions o) =>
+        {
+            var all = engine.All.ToList();
+            return Results.Json(new
+            {
+                ID = Environment.MachineName,
+                Containers = all.Count,
+                ContainersRunning = all.Count(c => c.State.Status == "running"),
+                ContainersPaused = all.Count(c => c.State.Status == "paused"),
+                ContainersStopped = all.Count(c => !c.State.IsActive),
+                Images = 0,
+                Driver = "overlay",
+                DockerRootDir = o.DataRoot,
+                OperatingSystem = "Linux",
+                OSType = "linux",
+                Architecture = "x86_64",
+                NCPU = Environment.ProcessorCount,
+                Name = Environment.MachineName,
+                ServerVersion = "0.1.0",
+                DefaultRuntime = o.DefaultRuntime,
+                Runtimes = new Dictionary<string, object> { ["ccrun"] = new { path = o.RuntimePath("ccrun") } },
+                LiveRestoreEnabled = o.LiveRestore,
+                CgroupVersion = Directory.Exists("/sys/fs/cgroup/memory") ? "1" : "2",
+                SecurityOptions = new[] { "name=seccomp,profile=builtin", "name=cgroupns" },
+            });
+        });
+        return app;
+    }
+}

@@ -1,0 +1,319 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ContainerConsole.Runtime.Cgroups;
+using ContainerConsole.Runtime.Lifecycle;
+using ContainerConsole.Runtime.Spec;
+using ContainerConsole.Runtime.State;
+
+namespace ContainerConsole.Agent.Engine;
+
+/// <summary>
+/// The agent's containers: Docker's lifecycle on top of the OCI runtime and the
+/// per-container monitors. State is kept in container.json (crash-safe) and
+/// reconciled with the monitors' exit records, so the agent can die at any point.
+/// </summary>
+public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ILogger<ContainerEngine> log)
+{
+    private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    [GeneratedRegex("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
+    private static partial Regex NamePattern();
+
+    public IEnumerable<ContainerModel> All => _containers.Values.OrderByDescending(c => c.Created);
+
+    /// <summary>Loads every container and re-adopts the running ones (rule 2).</summary>
+    public void Restore()
+    {
+        foreach (var c in store.LoadAll())
+        {
+            _containers[c.Id] = c;
+            if (!c.State.IsActive)
+                continue;
+            if (store.ReadExit(c.Id) is not null)
+            {
+                log.LogInformation("container {Id} exited while the agent was away", c.Id);
+                continue; // the exit watcher records it
+            }
+            var shim = new ProcessIdentity(c.State.ShimPid, c.State.ShimStartTime);
+            if (shim.IsAlive)
+            {
+                log.LogInformation("re-adopted running container {Id} (pid {Pid}, monitor {Shim})", c.Id, c.State.Pid, c.State.ShimPid);
+                continue;
+            }
+            // The monitor is gone without an exit record (e.g. a reboot): the status is unknowable.
+            c.State.Status = "exited";
+            c.State.ExitCode = 255;
+            c.State.Error = "container monitor disappeared";
+            c.State.FinishedAt = DateTime.UtcNow;
+            store.Save(c);
+        }
+    }
+
+    public ContainerModel Get(string idOrName)
+    {
+        var key = idOrName.TrimStart('/');
+        if (_containers.TryGetValue(key, out var c))
+            return c;
+        var byName = _containers.Values.FirstOrDefault(x => x.Name == key);
+        if (byName is not null)
+            return byName;
+        var byPrefix = _containers.Values.Where(x => x.Id.StartsWith(key, StringComparison.Ordinal)).ToList();
+        return byPrefix.Count switch
+        {
+            1 => byPrefix[0],
+            > 1 => throw EngineException.BadRequest($"multiple IDs found with provided prefix: {key}"),
+            _ => throw EngineException.NoSuchContainer(idOrName),
+        };
+    }
+
+    public async Task<ContainerModel> CreateAsync(CreateContainerRequest req, string? name, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(req.Image))
+            throw EngineException.BadRequest("config: Image is required");
+        // Until the image store exists, Image names a root filesystem directory.
+        if (!req.Image.StartsWith('/') || !Directory.Exists(req.Image))
+            throw new EngineException(404, $"No such image: {req.Image}");
+        var args = (req.Entrypoint ?? []).Concat(req.Cmd ?? []).ToList();
+        if (args.Count == 0)
+            throw EngineException.BadRequest("no command specified");
+        await _lock.WaitAsync(ct);
+        try
+        {
+            if (name is not null)
+            {
+                if (!NamePattern().IsMatch(name))
+                    throw EngineException.BadRequest($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+                name = name.TrimStart('/');
+                if (_containers.Values.Any(x => x.Name == name))
+                    throw EngineException.Conflict($"Conflict. The container name \"/{name}\" is already in use");
+            }
+            var c = new ContainerModel
+            {
+                Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+                Created = DateTime.UtcNow,
+                Rootfs = req.Image,
+                Config = req.ToConfig(),
+                HostConfig = req.HostConfig ?? new HostConfig(),
+                Args = args,
+            };
+            c.Name = name ?? NameGenerator.Generate(n => _containers.Values.Any(x => x.Name == n));
+            Directory.CreateDirectory(Path.Combine(store.Bundle(c.Id), "rootfs"));
+            Directory.CreateDirectory(store.Upper(c.Id));
+            Directory.CreateDirectory(store.Work(c.Id));
+            try
+            {
+                var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id));
+                File.WriteAllBytes(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
+                store.Save(c);
+            }
+            catch
+            {
+                store.Remove(c.Id);
+                throw;
+            }
+            _containers[c.Id] = c;
+            return c;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task StartAsync(string idOrName, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        if (c.State.Status is "running" or "paused")
+            return; // Docker answers 304: already started
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var cgroup = new CgroupManagerFactory().Create($"/containerconsole/{c.Id}");
+            var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+            try
+            {
+                await runtime.StartAsync(c, ct);
+            }
+            catch
+            {
+                await runtime.DeleteAsync(c, CancellationToken.None);
+                throw;
+            }
+            c.State = new ContainerRunState
+            {
+                Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
+                StartedAt = DateTime.UtcNow, RestartCount = c.State.RestartCount,
+            };
+            _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            store.Save(c);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task KillAsync(string idOrName, string? signal, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        if (!c.State.IsActive)
+            throw EngineException.Conflict($"Container {c.Id} is not running");
+        int sig;
+        try
+        {
+            sig = Signals.Parse(signal ?? "KILL");
+        }
+        catch (ArgumentException e)
+        {
+            throw EngineException.BadRequest(e.Message);
+        }
+        await runtime.KillAsync(c, sig, all: false, ct);
+    }
+
+    /// <summary>Docker's stop: StopSignal, then SIGKILL after the grace period.</summary>
+    public async Task StopAsync(string idOrName, int? timeoutSeconds, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        if (!c.State.IsActive)
+            return;
+        if (c.State.Status == "paused")
+            await runtime.ResumeAsync(c, ct);
+        var grace = TimeSpan.FromSeconds(timeoutSeconds ?? c.Config.StopTimeout ?? 10);
+        try
+        {
+            await runtime.KillAsync(c, Signals.Parse(c.Config.StopSignal ?? "TERM"), all: false, ct);
+        }
+        catch (EngineException) when (!c.State.IsActive)
+        {
+            return;
+        }
+        if (await WaitExitAsync(c, grace, ct))
+            return;
+        try
+        {
+            await runtime.KillAsync(c, 9, all: true, ct);
+        }
+        catch (EngineException)
+        {
+            // it exited between the timeout and the kill
+        }
+        await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct);
+    }
+
+    public async Task PauseAsync(string idOrName, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        if (c.State.Status != "running")
+            throw EngineException.Conflict($"Container {c.Id} is not running");
+        await runtime.PauseAsync(c, ct);
+        c.State.Status = "paused";
+        store.Save(c);
+    }
+
+    public async Task UnpauseAsync(string idOrName, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        if (c.State.Status != "paused")
+            throw EngineException.Conflict($"Container {c.Id} is not paused");
+        await runtime.ResumeAsync(c, ct);
+        c.State.Status = "running";
+        store.Save(c);
+    }
+
+    public async Task RemoveAsync(string idOrName, bool force, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        if (c.State.IsActive)
+        {
+            if (!force)
+                throw EngineException.Conflict($"You cannot remove a {c.State.Status} container {c.Id}. Stop the container before attempting removal or force remove");
+            if (c.State.Status == "paused")
+                await runtime.ResumeAsync(c, ct);
+            await runtime.KillAsync(c, 9, all: true, ct);
+            if (!await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct))
+                throw new EngineException(500, $"container {c.Id} did not exit after SIGKILL");
+        }
+        await _lock.WaitAsync(ct);
+        try
+        {
+            c.State.Status = "removing";
+            await runtime.DeleteAsync(c, ct);
+            store.Remove(c.Id);
+            _containers.TryRemove(c.Id, out _);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Blocks until the container is not running; returns its exit code.</summary>
+    public async Task<int> WaitAsync(string idOrName, CancellationToken ct)
+    {
+        var c = Get(idOrName);
+        while (c.State.IsActive)
+            await WaitExitAsync(c, TimeSpan.FromSeconds(5), ct);
+        return c.State.ExitCode;
+    }
+
+    private async Task<bool> WaitExitAsync(ContainerModel c, TimeSpan timeout, CancellationToken ct)
+    {
+        if (!c.State.IsActive)
+            return true;
+        var tcs = _exits.GetOrAdd(c.Id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await tcs.Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+        }
+        return !c.State.IsActive;
+    }
+
+    /// <summary>Called by the exit watcher: records the monitor's exit record and frees runtime resources.</summary>
+    public async Task ReapExitedAsync(CancellationToken ct)
+    {
+        foreach (var c in _containers.Values.Where(c => c.State.IsActive))
+        {
+            var exit = store.ReadExit(c.Id);
+            if (exit is null)
+                continue;
+            await _lock.WaitAsync(ct);
+            try
+            {
+                c.State.Status = "exited";
+                c.State.ExitCode = exit.ExitCode;
+                c.State.OOMKilled = exit.OomKillCount > 0;
+                c.State.Pid = 0;
+                c.State.FinishedAt = DateTimeOffset.FromUnixTimeMilliseconds(exit.FinishedAtUnixNs / 1_000_000).UtcDateTime;
+                try
+                {
+                    await runtime.DeleteAsync(c, ct);
+                }
+                catch (EngineException e)
+                {
+                    log.LogWarning("cleaning up runtime state of {Id}: {Message}", c.Id, e.Message);
+                }
+                store.Save(c);
+                log.LogInformation("container {Id} exited with {Code}{Oom}", c.Id, exit.ExitCode, c.State.OOMKilled ? " (OOM killed)" : "");
+            }
+            finally
+            {
+                _lock.Release();
+            }
+            if (_exits.TryRemove(c.Id, out var tcs))
+                tcs.TrySetResult();
+        }
+    }
+
+    public bool IsRunning(string id) => _containers.TryGetValue(id, out var c) && c.State.IsActive;
+
+    public string LogPath(string id) => store.Log(id);
+
+    public int LogMaxFiles => options.LogMaxFiles;
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+
+namespace ContainerConsole.Agent.Engine;
+
+/// <summary>One line the monitor wrote: "&lt;RFC3339Nano&gt; &lt;stdout|stderr&gt; &lt;F|P&gt; &lt;text&gt;" (the CRI log format).</summary>
+public sealed record LogEntry(DateTime Time, string Stream, bool Partial, string Text)
+{
+    public static LogEntry? Parse(string line)
+    {
+        var a = line.IndexOf(' ');
+        var b = a < 0 ? -1 : line.IndexOf(' ', a + 1);
+        if (b < 0 || b + 2 > line.Length)
+            return null;
+        if (!DateTime.TryParse(line.AsSpan(0, a), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
+            return null;
+        var stream = line[(a + 1)..b];
+        var partial = line[b + 1] == 'P';
+        var text = b + 3 <= line.Length ? line[(b + 3)..] : "";
+        return new LogEntry(time, stream, partial, text);
+    }
+
+    public string TimeText => Time.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Reads a container's log: rotated files oldest first, then the live file, optionally following it.</summary>
+public static class ContainerLog
+{
+    public static IEnumerable<string> Files(string log, int maxFiles)
+    {
+        for (var i = maxFiles - 1; i >= 1; i--)
+            if (File.Exists($"{log}.{i}"))
+                yield return $"{log}.{i}";
+        if (File.Exists(log))
+            yield return log;
+    }
+
+    public static List<LogEntry> ReadAll(string log, int maxFiles)
+    {
+        var entries = new List<LogEntry>();
+        foreach (var f in Files(log, maxFiles))
+        {
+            using var s = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var r = new StreamReader(s, Encoding.UTF8);
+            while (r.ReadLine() is { } line)
+                if (LogEntry.Parse(line) is { } e)
+                    entries.Add(e);
+        }
+        return entries;
+    }
+
+    /// <summary>
+    /// Follows the live file from its current end: yields lines as they are written;
+    /// a rotation (the file replaced) is noticed by inode and the new file read from its start.
+    /// </summary>
+    public static async IAsyncEnumerable<LogEntry> FollowAsync(string log, Func<bool> stillRunning,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        FileStream? s = null;
+        long inode = 0;
+        var pending = new StringBuilder();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (s is null && File.Exists(log))
+                {
+                    s = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                    s.Seek(0, SeekOrigin.End);
+                    inode = Inode(log);
+                }
+                var readAny = false;
+                if (s is not null)
+                {
+                    var buf = new byte[65536];
+                    int n;
+                    while ((n = await s.ReadAsync(buf, ct)) > 0)
+                    {
+                        readAny = true;
+                        pending.Append(Encoding.UTF8.GetString(buf, 0, n));
+                        var text = pending.ToString();
+                        var last = text.LastIndexOf('\n');
+                        if (last < 0)
+                            continue;
+                        foreach (var line in text[..last].Split('\n'))
+                            if (LogEntry.Parse(line) is { } e)
+                                yield return e;
+                        pending.Clear().Append(text[(last + 1)..]);
+                    }
+                    if (File.Exists(log) && Inode(log) != inode)
+                    {
+                        await s.DisposeAsync();
+                        s = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                        inode = Inode(log);
+                        continue;
+                    }
+                }
+                if (!readAny)
+                {
+                    if (!stillRunning())
+                        yield break;
+                    await Task.Delay(50, ct);
+                }
+            }
+        }
+        finally
+        {
+            if (s is not null)
+                await s.DisposeAsync();
+        }
+    }
+
+    private static unsafe long Inode(string path)
+    {
+        Tmds.Linux.stat st;
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+            if (Tmds.Linux.LibC.stat(p, &st) != 0)
+                return 0;
+        return (long)(ulong)st.st_ino;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json.Serialization;
+
+namespace ContainerConsole.Agent.Engine;
+
+/// <summary>Config as in the Docker Engine API's ContainerConfig (the part the engine supports so far).</summary>
+public sealed class ContainerConfig
+{
+    public string? Hostname { get; set; }
+    public string? User { get; set; }
+    public bool Tty { get; set; }
+    public bool OpenStdin { get; set; }
+    public List<string>? Env { get; set; }
+    public List<string>? Cmd { get; set; }
+    public List<string>? Entrypoint { get; set; }
+    public string? Image { get; set; }
+    public string? WorkingDir { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
+    public string? StopSignal { get; set; }
+    public int? StopTimeout { get; set; }
+}
+
+public sealed class RestartPolicy
+{
+    public string Name { get; set; } = "no";
+    public int MaximumRetryCount { get; set; }
+}
+
+/// <summary>HostConfig as in the Docker Engine API (resource and security fields the runtime honours).</summary>
+public sealed class HostConfig
+{
+    public long Memory { get; set; }
+    public long MemorySwap { get; set; }
+    public long NanoCpus { get; set; }
+    public long CpuShares { get; set; }
+    public long CpuQuota { get; set; }
+    public long CpuPeriod { get; set; }
+    public string? CpusetCpus { get; set; }
+    public string? CpusetMems { get; set; }
+    public long? PidsLimit { get; set; }
+    public ushort BlkioWeight { get; set; }
+    public List<string>? CapAdd { get; set; }
+    public List<string>? CapDrop { get; set; }
+    public List<string>? SecurityOpt { get; set; }
+    public bool ReadonlyRootfs { get; set; }
+    public bool Privileged { get; set; }
+    public bool AutoRemove { get; set; }
+    public bool? OomKillDisable { get; set; }
+    public string? NetworkMode { get; set; }
+    public string? Runtime { get; set; }
+    public RestartPolicy? RestartPolicy { get; set; }
+}
+
+/// <summary>The body of POST /containers/create.</summary>
+public sealed class CreateContainerRequest
+{
+    public string? Hostname { get; set; }
+    public string? User { get; set; }
+    public bool Tty { get; set; }
+    public bool OpenStdin { get; set; }
+    public List<string>? Env { get; set; }
+    public List<string>? Cmd { get; set; }
+    public List<string>? Entrypoint { get; set; }
+    public string? Image { get; set; }
+    public string? WorkingDir { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
+    public string? StopSignal { get; set; }
+    public int? StopTimeout { get; set; }
+    public HostConfig? HostConfig { get; set; }
+
+    public ContainerConfig ToConfig() => new()
+    {
+        Hostname = Hostname, User = User, Tty = Tty, OpenStdin = OpenStdin, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
+        Image = Image, WorkingDir = WorkingDir, Labels = Labels, StopSignal = StopSignal, StopTimeout = StopTimeout,
+    };
+}
+
+/// <summary>Docker's State object, plus the monitor identity the agent needs to re-adopt.</summary>
+public sealed class ContainerRunState
+{
+    public string Status { get; set; } = "created";
+    public int Pid { get; set; }
+    public ulong PidStartTime { get; set; }
+    public int ShimPid { get; set; }
+    public ulong ShimStartTime { get; set; }
+    public int ExitCode { get; set; }
+    public bool OOMKilled { get; set; }
+    public string Error { get; set; } = "";
+    public DateTime StartedAt { get; set; }
+    public DateTime FinishedAt { get; set; }
+    public int RestartCount { get; set; }
+
+    [JsonIgnore]
+    public bool IsActive => Status is "running" or "paused";
+}
+
+/// <summary>What the agent stores per container in container.json (atomically).</summary>
+public sealed class ContainerModel
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public DateTime Created { get; set; }
+    public string Rootfs { get; set; } = "";
+    public ContainerConfig Config { get; set; } = new();
+    public HostConfig HostConfig { get; set; } = new();
+    public ContainerRunState State { get; set; } = new();
+    public List<string> Args { get; set; } = [];
+}
+
+/// <summary>The record ccshim writes when the container exits.</summary>
+public sealed class ExitRecord
+{
+    [JsonPropertyName("exitCode")] public int ExitCode { get; set; }
+    [JsonPropertyName("signal")] public int Signal { get; set; }
+    [JsonPropertyName("oomKillCount")] public long OomKillCount { get; set; }
+    [JsonPropertyName("finishedAtUnixNs")] public long FinishedAtUnixNs { get; set; }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using ContainerConsole.Runtime.Interop;
+using ContainerConsole.Runtime.State;
+
+namespace ContainerConsole.Agent.Engine;
+
+/// <summary>
+/// Talks to the configured OCI runtime as a command (ccrun by default, runc by
+/// configuration: rule 3) and starts each container under its own ccshim monitor.
+/// </summary>
+public sealed class RuntimeClient(AgentOptions options, ContainerStore store, ILogger<RuntimeClient> log)
+{
+    /// <summary>Starts ccshim, which runs `runtime create`; returns the monitor and init identities once created.</summary>
+    public (ProcessIdentity Shim, ProcessIdentity Init) CreateUnderMonitor(ContainerModel c, string? oomCounterFile)
+    {
+        var id = c.Id;
+        File.Delete(store.ExitFile(id));
+        File.Delete(store.RuntimeLog(id));
+        var args = new List<string>
+        {
+            "--runtime", options.RuntimePath(c.HostConfig.Runtime), "--root", options.RuntimeRoot, "--bundle", store.Bundle(id),
+            "--id", id, "--pid-file", store.PidFile(id), "--exit-file", store.ExitFile(id), "--log", store.Log(id),
+            "--log-max-size", options.LogMaxSize.ToString(CultureInfo.InvariantCulture),
+            "--log-max-files", options.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
+            "--runtime-log", store.RuntimeLog(id),
+        };
+        if (oomCounterFile is not null)
+            args.AddRange(["--oom-file", oomCounterFile]);
+        var (syncRead, syncWrite) = Fds.Pipe();
+        int first;
+        using (var devnull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite))
+        {
+            var nullFd = (int)devnull.DangerousGetHandle();
+            try
+            {
+                first = ProcessSpawner.Spawn(options.ShimPath, args, [], new Dictionary<int, int> { [0] = nullFd, [1] = nullFd, [2] = nullFd, [3] = syncWrite });
+            }
+            finally
+            {
+                Fds.Close(syncWrite);
+            }
+        }
+        try
+        {
+            ProcessSpawner.Wait(first); // the shim double-forks; this is the short-lived first child
+            ProcessIdentity? shim = null;
+            while (Fds.ReadLine(syncRead) is { } line)
+            {
+                if (line.StartsWith("shim ", StringComparison.Ordinal))
+                    shim = ProcessIdentity.Of(int.Parse(line.AsSpan(5), CultureInfo.InvariantCulture));
+                else if (line.StartsWith("pid ", StringComparison.Ordinal))
+                {
+                    var pid = int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
+                    var init = ProcessIdentity.Of(pid) ?? throw new EngineException(500, $"container init {pid} vanished after create");
+                    return (shim ?? throw new EngineException(500, "monitor did not report itself"), init);
+                }
+                else if (line.StartsWith("error ", StringComparison.Ordinal))
+                    throw new EngineException(400, CleanRuntimeError(line[6..]));
+            }
+            throw new EngineException(500, "container monitor exited without reporting");
+        }
+        finally
+        {
+            Fds.Close(syncRead);
+        }
+    }
+
+    // ccrun prefixes its messages; the API user wants the reason itself.
+    private static string CleanRuntimeError(string message)
+    {
+        var parts = message.Split("ccrun: ", StringSplitOptions.RemoveEmptyEntries);
+        var last = parts.Length > 0 ? parts[^1].Trim() : message;
+        if (last.StartsWith("time=", StringComparison.Ordinal) && last.Contains("msg=", StringComparison.Ordinal))
+            last = last[(last.IndexOf("msg=", StringComparison.Ordinal) + 4)..].Trim('"');
+        return last;
+    }
+
+    public Task StartAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "start", c.Id);
+    public Task KillAsync(ContainerModel c, int signal, bool all, CancellationToken ct) =>
+        all ? RunAsync(c, ct, "kill", "--all", c.Id, signal.ToString(CultureInfo.InvariantCulture))
+            : RunAsync(c, ct, "kill", c.Id, signal.ToString(CultureInfo.InvariantCulture));
+    public Task PauseAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "pause", c.Id);
+    public Task ResumeAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "resume", c.Id);
+    public Task DeleteAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "delete", "--force", c.Id);
+
+    private async Task RunAsync(ContainerModel c, CancellationToken ct, params string[] args)
+    {
+        var psi = new ProcessStartInfo(options.RuntimePath(c.HostConfig.Runtime))
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(options.RuntimeRoot);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new EngineException(500, "cannot start the runtime");
+        var err = p.StandardError.ReadToEndAsync(ct);
+        await p.StandardOutput.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0)
+        {
+            var message = CleanRuntimeError((await err).Trim());
+            log.LogWarning("runtime {Verb} {Id} failed: {Message}", args[0], c.Id, message);
+            throw new EngineException(message.Contains("is stopped") || message.Contains("is paused") || message.Contains("is running") ? 409 : 500, message);
+        }
+    }
+}

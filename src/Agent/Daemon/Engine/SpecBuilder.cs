@@ -1,0 +1,127 @@
+using System.Globalization;
+using ContainerConsole.Runtime.Plan;
+using ContainerConsole.Runtime.Security;
+using ContainerConsole.Runtime.Spec;
+
+namespace ContainerConsole.Agent.Engine;
+
+/// <summary>Turns Docker's container settings into an OCI runtime spec with the default confinement (rule 6).</summary>
+public static class SpecBuilder
+{
+    public const long DefaultCpuPeriod = 100_000;
+
+    public static RuntimeSpec Build(ContainerModel c, string upperDir, string workDir)
+    {
+        var args = c.Args;
+        var hostname = string.IsNullOrEmpty(c.Config.Hostname) ? c.Id[..12] : c.Config.Hostname;
+        var spec = DefaultSpec.Create("rootfs", args, hostname);
+        var process = spec.Process!;
+        var linux = spec.Linux!;
+        var hc = c.HostConfig;
+
+        var env = c.Config.Env ?? [];
+        process.Env = env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal))
+            ? [.. env]
+            : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", .. env];
+        if (!string.IsNullOrEmpty(c.Config.WorkingDir))
+            process.Cwd = c.Config.WorkingDir;
+        if (!string.IsNullOrEmpty(c.Config.User))
+            process.User = ParseUser(c.Config.User);
+        if (c.Config.Tty)
+            throw EngineException.BadRequest("Tty containers are not supported yet by this agent");
+
+        var caps = Capabilities(hc);
+        process.Capabilities = new Capabilities { Bounding = caps, Effective = [.. caps], Permitted = [.. caps] };
+        linux.Seccomp = DefaultSeccompProfile.For(caps);
+        foreach (var opt in hc.SecurityOpt ?? [])
+        {
+            var (key, value) = opt.Contains('=') ? (opt[..opt.IndexOf('=')], opt[(opt.IndexOf('=') + 1)..]) : (opt, "true");
+            switch (key)
+            {
+                case "no-new-privileges":
+                    process.NoNewPrivileges = value != "false";
+                    break;
+                case "seccomp" when value == "unconfined":
+                    linux.Seccomp = null;
+                    break;
+                case "label":
+                    break; // SELinux is reported as disabled on this kernel; labels are accepted and recorded
+                default:
+                    throw EngineException.BadRequest($"unsupported security option \"{opt}\"");
+            }
+        }
+        if (hc.Privileged)
+        {
+            var all = Enumerable.Range(0, CapabilitySet.LastCap + 1).Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
+            process.Capabilities = new Capabilities { Bounding = all, Effective = [.. all], Permitted = [.. all] };
+            linux.Seccomp = null;
+            linux.MaskedPaths = [];
+            linux.ReadonlyPaths = [];
+            linux.Resources!.Devices = [new DeviceCgroupRule { Allow = true, Access = "rwm" }];
+            spec.Mounts.First(m => m.Destination == "/sys").Options.Remove("ro");
+        }
+        spec.Root!.Readonly = hc.ReadonlyRootfs;
+        linux.CgroupsPath = $"/containerconsole/{c.Id}";
+        linux.Resources!.Memory = hc.Memory > 0 || hc.MemorySwap != 0 || hc.OomKillDisable == true
+            ? new MemoryResources
+            {
+                Limit = hc.Memory > 0 ? hc.Memory : null,
+                // Docker: MemorySwap 0 means "twice the memory"; -1 unlimited.
+                Swap = hc.MemorySwap switch { 0 when hc.Memory > 0 => hc.Memory * 2, 0 => null, var s => s },
+                DisableOOMKiller = hc.OomKillDisable,
+            }
+            : null;
+        var quota = hc.NanoCpus > 0 ? hc.NanoCpus * DefaultCpuPeriod / 1_000_000_000 : hc.CpuQuota;
+        if (hc.CpuShares > 0 || quota > 0 || !string.IsNullOrEmpty(hc.CpusetCpus) || !string.IsNullOrEmpty(hc.CpusetMems))
+        {
+            linux.Resources.Cpu = new CpuResources
+            {
+                Shares = hc.CpuShares > 0 ? (ulong)hc.CpuShares : null,
+                Quota = quota > 0 ? quota : null,
+                Period = quota > 0 ? (ulong)(hc.CpuPeriod > 0 ? hc.CpuPeriod : DefaultCpuPeriod) : null,
+                Cpus = string.IsNullOrEmpty(hc.CpusetCpus) ? null : hc.CpusetCpus,
+                Mems = string.IsNullOrEmpty(hc.CpusetMems) ? null : hc.CpusetMems,
+            };
+        }
+        if (hc.PidsLimit is > 0)
+            linux.Resources.Pids = new PidsResources { Limit = hc.PidsLimit.Value };
+        if (hc.BlkioWeight > 0)
+            linux.Resources.BlockIO = new BlockIoResources { Weight = hc.BlkioWeight };
+
+        if (hc.NetworkMode == "host")
+            linux.Namespaces.RemoveAll(n => n.Type == "network");
+        spec.Annotations[InitPlanner.OverlayLowerAnnotation] = c.Rootfs;
+        spec.Annotations[InitPlanner.OverlayUpperAnnotation] = upperDir;
+        spec.Annotations[InitPlanner.OverlayWorkAnnotation] = workDir;
+        return spec;
+    }
+
+    private static List<string> Capabilities(HostConfig hc)
+    {
+        var caps = CapabilitySet.DockerDefault.ToList();
+        static string Norm(string name) =>
+            CapabilitySet.Normalize(name) ?? throw EngineException.BadRequest($"unknown capability: \"{name}\"");
+        var drop = (hc.CapDrop ?? []).ToList();
+        if (drop.Any(d => d.Equals("ALL", StringComparison.OrdinalIgnoreCase)))
+            caps.Clear();
+        else
+            caps.RemoveAll(c => drop.Select(Norm).Contains(c));
+        foreach (var add in hc.CapAdd ?? [])
+        {
+            if (add.Equals("ALL", StringComparison.OrdinalIgnoreCase))
+                caps = Enumerable.Range(0, CapabilitySet.LastCap + 1).Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
+            else if (!caps.Contains(Norm(add)))
+                caps.Add(Norm(add));
+        }
+        return caps;
+    }
+
+    private static User ParseUser(string user)
+    {
+        var parts = user.Split(':');
+        if (!uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
+            || (parts.Length > 1 && !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            throw EngineException.BadRequest($"user \"{user}\": only numeric uid[:gid] is supported until the image store resolves names");
+        return new User { Uid = uid, Gid = parts.Length > 1 ? uint.Parse(parts[1], CultureInfo.InvariantCulture) : 0 };
+    }
+}

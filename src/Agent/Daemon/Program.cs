@@ -1,0 +1,89 @@
+using System.Text.RegularExpressions;
+using ContainerConsole.Agent;
+using ContainerConsole.Agent.Api;
+using ContainerConsole.Agent.Engine;
+using ContainerConsole.Runtime.Interop;
+
+// ccagent: the root daemon. Its API is the Docker Engine API on a unix socket.
+ProcessSpawner.ResetSigchld();
+AgentOptions options;
+try
+{
+    options = AgentOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"ccagent: {e.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
+builder.Services.AddSingleton<RuntimeClient>();
+builder.Services.AddSingleton<ContainerEngine>();
+builder.Services.AddHostedService<ExitWatcher>();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = null);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    foreach (var host in options.Hosts)
+    {
+        if (host.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            var path = host["unix://".Length..];
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Delete(path);
+            k.ListenUnixSocket(path);
+        }
+        else if (host.StartsWith("tcp://", StringComparison.Ordinal))
+        {
+            var uri = new Uri(host);
+            k.Listen(System.Net.IPAddress.Parse(uri.Host), uri.Port);
+        }
+        else
+        {
+            throw new ArgumentException($"unsupported host {host}");
+        }
+    }
+});
+
+var app = builder.Build();
+Directory.CreateDirectory(options.ContainersDir);
+Directory.CreateDirectory(options.RuntimeRoot);
+app.Services.GetRequiredService<ContainerEngine>().Restore();
+
+// Docker clients prefix paths with their API version (/v1.44/containers/json).
+var versionPrefix = new Regex(@"^/v[0-9]+\.[0-9]+(?=/)");
+app.Use(async (ctx, next) =>
+{
+    var path = ctx.Request.Path.Value ?? "";
+    var m = versionPrefix.Match(path);
+    if (m.Success)
+        ctx.Request.Path = path[m.Length..];
+    try
+    {
+        await next(ctx);
+    }
+    catch (EngineException e) when (!ctx.Response.HasStarted)
+    {
+        ctx.Response.StatusCode = e.Status;
+        await ctx.Response.WriteAsJsonAsync(new { message = e.Message });
+    }
+    catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
+    {
+        ctx.Response.StatusCode = 400;
+        await ctx.Response.WriteAsJsonAsync(new { message = e.Message });
+    }
+});
+app.MapSystemApi();
+app.MapContainersApi();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var host in options.Hosts.Where(h => h.StartsWith("unix://", StringComparison.Ordinal)))
+        File.SetUnixFileMode(host["unix://".Length..], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+    Console.WriteLine($"ccagent listening on {string.Join(", ", options.Hosts)} (data root {options.DataRoot})");
+});
+app.Run();
+return 0;

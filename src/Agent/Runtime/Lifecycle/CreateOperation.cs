@@ -1,0 +1,161 @@
+using System.Globalization;
+using ContainerConsole.Runtime.Cgroups;
+using ContainerConsole.Runtime.Interop;
+using ContainerConsole.Runtime.Plan;
+using ContainerConsole.Runtime.Security;
+using ContainerConsole.Runtime.Spec;
+using ContainerConsole.Runtime.State;
+
+namespace ContainerConsole.Runtime.Lifecycle;
+
+public sealed record CreateOptions(string Id, string Bundle, string? PidFile = null, string? ConsoleSocket = null);
+
+/// <summary>A launched init: for `run`, ccinit stays as its parent and HelperPid is waited on for the exit code.</summary>
+public sealed record LaunchedContainer(ContainerRecord Record, int HelperPid, int ReportFd);
+
+/// <summary>
+/// create: validate everything, make the cgroup, then let ccinit build the
+/// namespaces and root filesystem; init then waits on the exec fifo for `start`.
+/// Any failure removes what was made: cgroup, state directory, processes.
+/// </summary>
+public static class CreateOperation
+{
+    public static ContainerRecord Create(RuntimeContext ctx, CreateOptions o)
+    {
+        var launched = Launch(ctx, o, foreground: false);
+        return launched.Record;
+    }
+
+    /// <summary>foreground: no exec fifo; init runs at once with ccinit as its waiting parent (`run`).</summary>
+    public static LaunchedContainer Launch(RuntimeContext ctx, CreateOptions o, bool foreground)
+    {
+        SpecValidator.ValidateId(o.Id);
+        if (ctx.Store.Exists(o.Id))
+            throw new InvalidStatusException($"container \"{o.Id}\" already exists");
+        var bundle = Path.GetFullPath(o.Bundle);
+        var spec = SpecValidator.Load(bundle);
+        var rootfs = SpecValidator.Validate(spec, bundle);
+        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompCompiler.Compile(profile) : null;
+
+        var dir = ctx.Store.DirOf(o.Id);
+        Directory.CreateDirectory(ctx.Store.Root);
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        ICgroupManager? cgroup = null;
+        int initPid = 0, helperPid = 0, report = -1;
+        try
+        {
+            if (seccomp is not null)
+                AtomicFile.Write(ctx.Store.SeccompOf(o.Id), seccomp.Program);
+            var cgroupsPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? $"/containerconsole/{o.Id}" : spec.Linux!.CgroupsPath!;
+            cgroup = ctx.Cgroups(cgroupsPath);
+            cgroup.Create();
+            cgroup.Apply(spec.Linux?.Resources);
+            string? fifo = null;
+            if (!foreground)
+            {
+                fifo = ctx.Store.FifoOf(o.Id);
+                Fds.MkFifo(fifo, 0x180); // 0600: only root may start it
+            }
+            var plan = InitPlanner.ForContainer(spec, new PlanContext(
+                rootfs, fifo, seccomp is null ? null : ctx.Store.SeccompOf(o.Id), seccomp?.Flags ?? 0, o.ConsoleSocket,
+                RuntimeContext.HostCgroupHierarchies(), CapabilitySet.LastCap, Wait: foreground));
+
+            (helperPid, report) = SpawnInit(ctx, dir, plan);
+            initPid = ReadPid(report);
+            cgroup.AddProcess(initPid);
+            var record = new ContainerRecord
+            {
+                Id = o.Id, Bundle = bundle, Rootfs = rootfs, InitPid = initPid, Created = DateTime.UtcNow,
+                InitStartTime = ProcessIdentity.ReadStartTime(initPid) ?? 0, CgroupsPath = cgroupsPath, Config = spec,
+                Started = foreground,
+            };
+            ctx.Store.Save(record);
+            var hooks = spec.Hooks;
+            if (hooks is not null)
+            {
+                var doc = StateOperation.Document(record, ContainerStatus.Creating);
+                Hooks.Run(hooks.CreateRuntime, doc, "createRuntime");
+                Hooks.Run(hooks.Prestart, doc, "prestart");
+            }
+            Fds.WriteAll(report, "go\n"u8);
+            var line = Fds.ReadLine(report);
+            if (line != "ready")
+                throw new ContainerSetupException(line is not null && line.StartsWith("error ", StringComparison.Ordinal)
+                    ? line[6..]
+                    : "container init exited during setup");
+            if (!foreground)
+            {
+                ProcessSpawner.Wait(helperPid);
+                helperPid = 0;
+                Fds.Close(report);
+                report = -1;
+            }
+            if (o.PidFile is not null)
+                AtomicFile.WriteText(Path.GetFullPath(o.PidFile), initPid.ToString(CultureInfo.InvariantCulture));
+            return new LaunchedContainer(record, helperPid, report);
+        }
+        catch
+        {
+            if (initPid > 0)
+                Fds.Kill(initPid, 9);
+            if (helperPid > 0)
+            {
+                Fds.Kill(helperPid, 9);
+                ProcessSpawner.Wait(helperPid);
+            }
+            Fds.Close(report);
+            if (cgroup is not null)
+                TryDestroy(cgroup);
+            ctx.Store.Remove(o.Id);
+            throw;
+        }
+    }
+
+    /// <summary>Starts ccinit with the plan on fd 3 and one end of the report socket on fd 4.</summary>
+    internal static (int HelperPid, int ReportFd) SpawnInit(RuntimeContext ctx, string stateDir, InitPlan plan)
+    {
+        var planPath = Path.Combine(stateDir, "plan");
+        File.WriteAllBytes(planPath, plan.Serialize());
+        var (mine, theirs) = Fds.SocketPair();
+        using var planFile = File.OpenHandle(planPath, FileMode.Open, FileAccess.Read);
+        try
+        {
+            var pid = ProcessSpawner.Spawn(ctx.InitPath, [], [], new Dictionary<int, int>
+            {
+                [0] = 0, [1] = 1, [2] = 2, [3] = (int)planFile.DangerousGetHandle(), [4] = theirs,
+            });
+            return (pid, mine);
+        }
+        catch
+        {
+            Fds.Close(mine);
+            throw;
+        }
+        finally
+        {
+            Fds.Close(theirs);
+        }
+    }
+
+    internal static int ReadPid(int report)
+    {
+        var line = Fds.ReadLine(report);
+        if (line is not null && line.StartsWith("pid ", StringComparison.Ordinal))
+            return int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
+        throw new ContainerSetupException(line is not null && line.StartsWith("error ", StringComparison.Ordinal)
+            ? line[6..]
+            : "container init helper exited before reporting a pid");
+    }
+
+    internal static void TryDestroy(ICgroupManager cgroup)
+    {
+        try
+        {
+            cgroup.Destroy();
+        }
+        catch (Exception)
+        {
+            // best effort during rollback; the original error is the one to report
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using ContainerConsole.Runtime.Interop;
+using ContainerConsole.Runtime.State;
+
+namespace ContainerConsole.Runtime.Lifecycle;
+
+/// <summary>delete: remove the cgroup and state of a stopped container (force: kill it first), then run poststop hooks.</summary>
+public static class DeleteOperation
+{
+    public static void Delete(RuntimeContext ctx, string id, bool force, TextWriter? warnings = null)
+    {
+        var r = ctx.Store.Load(id);
+        var status = StateOperation.StatusOf(ctx, r);
+        if (!status.CanDelete(force))
+            throw ContainerStatusGuards.Refuse("delete", id, status);
+        var cg = ctx.Cgroups(r.CgroupsPath);
+        if (status != ContainerStatus.Stopped)
+        {
+            var init = new ProcessIdentity(r.InitPid, r.InitStartTime);
+            Fds.Kill(r.InitPid, 9);
+            if (status == ContainerStatus.Paused)
+                cg.Thaw();
+            WaitGone(init, TimeSpan.FromSeconds(10));
+        }
+        try
+        {
+            cg.KillAll(9);
+        }
+        catch (IOException)
+        {
+            // already gone
+        }
+        cg.Destroy();
+        if (r.Config.Hooks is { } hooks)
+        {
+            try
+            {
+                Hooks.Run(hooks.Poststop, StateOperation.Document(r, ContainerStatus.Stopped), "poststop");
+            }
+            catch (ContainerSetupException e)
+            {
+                warnings?.WriteLine($"warning: {e.Message}");
+            }
+        }
+        ctx.Store.Remove(id);
+    }
+
+    internal static void WaitGone(ProcessIdentity p, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (p.IsAlive)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidStatusException($"process {p.Pid} did not exit after SIGKILL");
+            Thread.Sleep(5);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using ContainerConsole.Runtime.Interop;
+
+namespace ContainerConsole.Runtime.Lifecycle;
+
+/// <summary>start: open the exec fifo, which releases init into execve of the user's process.</summary>
+public static class StartOperation
+{
+    public static void Start(RuntimeContext ctx, string id, TextWriter? warnings = null)
+    {
+        var r = ctx.Store.Load(id);
+        var status = StateOperation.StatusOf(ctx, r);
+        if (!status.CanStart())
+            throw ContainerStatusGuards.Refuse("start", id, status);
+        var fifo = ctx.Store.FifoOf(id);
+        ExecFifo.Release(fifo, new State.ProcessIdentity(r.InitPid, r.InitStartTime));
+        File.Delete(fifo);
+        r.Started = true;
+        ctx.Store.Save(r);
+        if (r.Config.Hooks is { } hooks)
+        {
+            try
+            {
+                Hooks.Run(hooks.Poststart, StateOperation.Document(r, ContainerStatus.Running), "poststart");
+            }
+            catch (ContainerSetupException e)
+            {
+                // The spec: a failing poststart hook is logged, the container keeps running.
+                warnings?.WriteLine($"warning: {e.Message}");
+            }
+        }
+    }
+}

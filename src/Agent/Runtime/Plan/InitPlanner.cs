@@ -1,0 +1,232 @@
+using System.Globalization;
+using ContainerConsole.Runtime.Rootfs;
+using ContainerConsole.Runtime.Security;
+using ContainerConsole.Runtime.Spec;
+using static ContainerConsole.Runtime.Plan.KernelConstants;
+
+namespace ContainerConsole.Runtime.Plan;
+
+/// <summary>A cgroup hierarchy to mount inside the container: "memory" → /sys/fs/cgroup/memory, type cgroup, options "memory".</summary>
+public sealed record CgroupMountSource(string Name, string FsType, string Options);
+
+/// <summary>Host facts and state paths the planner needs besides the spec.</summary>
+public sealed record PlanContext(
+    string RootfsHostPath,
+    string? ExecFifo,
+    string? SeccompFile,
+    uint SeccompFlags,
+    string? ConsoleSocket,
+    IReadOnlyList<CgroupMountSource> CgroupHierarchies,
+    int LastCap,
+    bool Wait,
+    bool Detach = false);
+
+/// <summary>
+/// Turns a validated spec into the ordered steps ccinit performs. Pure: all
+/// kernel-facing decisions (flags, device numbers, mount order) are made here and
+/// unit-tested; the C helper only carries them out.
+/// </summary>
+public static class InitPlanner
+{
+    /// <summary>Devices every container gets (runtime-spec "Default Devices").</summary>
+    public static readonly IReadOnlyList<LinuxDevice> DefaultDevices =
+    [
+        new() { Path = "/dev/null", Type = "c", Major = 1, Minor = 3, FileMode = 0x1b6 },
+        new() { Path = "/dev/zero", Type = "c", Major = 1, Minor = 5, FileMode = 0x1b6 },
+        new() { Path = "/dev/full", Type = "c", Major = 1, Minor = 7, FileMode = 0x1b6 },
+        new() { Path = "/dev/random", Type = "c", Major = 1, Minor = 8, FileMode = 0x1b6 },
+        new() { Path = "/dev/urandom", Type = "c", Major = 1, Minor = 9, FileMode = 0x1b6 },
+        new() { Path = "/dev/tty", Type = "c", Major = 5, Minor = 0, FileMode = 0x1b6 },
+    ];
+
+    public const string OverlayLowerAnnotation = "org.containerconsole.rootfs.lowerdir";
+    public const string OverlayUpperAnnotation = "org.containerconsole.rootfs.upperdir";
+    public const string OverlayWorkAnnotation = "org.containerconsole.rootfs.workdir";
+
+    public static InitPlan ForContainer(RuntimeSpec spec, PlanContext ctx)
+    {
+        var linux = spec.Linux ?? new Linux();
+        var process = spec.Process ?? throw new SpecValidationException("process: missing");
+        var plan = new InitPlan();
+        var newNs = linux.Namespaces.Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToHashSet();
+
+        ulong cloneFlags = 0;
+        foreach (var t in newNs.Where(t => t != "cgroup"))
+            cloneFlags |= NamespaceFlags[t];
+        plan.Add("clone", Num(cloneFlags));
+        AddJoins(plan, linux.Namespaces.Where(n => !string.IsNullOrEmpty(n.Path)).Select(n => (n.Type, n.Path!)));
+        if (newNs.Contains("user"))
+        {
+            plan.Add("uidmap", Maps(linux.UidMappings));
+            plan.Add("gidmap", Maps(linux.GidMappings));
+        }
+        // The cgroup namespace is unshared after the runtime moved init into its
+        // cgroup, so the namespace root is the container's cgroup, not ours.
+        if (newNs.Contains("cgroup"))
+            plan.Add("cgroupns");
+
+        plan.Add("rootfs", ctx.RootfsHostPath);
+        if (spec.Annotations.TryGetValue(OverlayLowerAnnotation, out var lower))
+            plan.Add("overlay", lower, spec.Annotations[OverlayUpperAnnotation], spec.Annotations[OverlayWorkAnnotation]);
+        var rootProp = string.IsNullOrEmpty(linux.RootfsPropagation)
+            ? MS_SLAVE | MS_REC
+            : MountOptions.ParsePropagation(linux.RootfsPropagation, "linux.rootfsPropagation");
+        plan.Add("rootprop", Num(rootProp == (MS_SHARED | MS_REC) || rootProp == MS_SHARED ? MS_SHARED | MS_REC : rootProp | MS_REC));
+
+        var userNs = newNs.Contains("user");
+        foreach (var m in spec.Mounts)
+            AddMount(plan, m, ctx, newNs.Contains("cgroup"));
+        AddDevices(plan, DefaultDevices.Concat(linux.Devices), userNs);
+        plan.Add("symlink", "/proc/self/fd", "dev/fd");
+        plan.Add("symlink", "/proc/self/fd/0", "dev/stdin");
+        plan.Add("symlink", "/proc/self/fd/1", "dev/stdout");
+        plan.Add("symlink", "/proc/self/fd/2", "dev/stderr");
+        if (spec.Mounts.Any(m => m.Destination == "/dev/pts"))
+            plan.Add("symlink", "pts/ptmx", "dev/ptmx");
+
+        foreach (var (key, value) in linux.Sysctl)
+            plan.Add("sysctl", "/proc/sys/" + key.Replace('.', '/'), value);
+        foreach (var p in linux.MaskedPaths)
+            plan.Add("mask", p);
+        foreach (var p in linux.ReadonlyPaths)
+            plan.Add("ro", p);
+        if (spec.Root?.Readonly == true)
+            plan.Add("rootro");
+        if (!string.IsNullOrEmpty(linux.RootfsPropagation))
+            plan.Add("rootpropfinal", Num(rootProp));
+
+        if (newNs.Contains("uts") && !string.IsNullOrEmpty(spec.Hostname))
+            plan.Add("hostname", spec.Hostname);
+        if (newNs.Contains("uts") && !string.IsNullOrEmpty(spec.Domainname))
+            plan.Add("domainname", spec.Domainname);
+        if (newNs.Contains("network"))
+            plan.Add("loup");
+
+        AddProcess(plan, process, ctx);
+        if (ctx.ExecFifo is not null)
+            plan.Add("fifo", ctx.ExecFifo);
+        if (ctx.Wait)
+            plan.Add("wait");
+        return plan;
+    }
+
+    /// <summary>A process joining a running container: setns into each of its namespaces, then the same process setup.</summary>
+    public static InitPlan ForExec(Process process, int containerPid, IEnumerable<string> namespaceTypes, PlanContext ctx)
+    {
+        var plan = new InitPlan();
+        plan.Add("clone", "0");
+        // user first: joining it grants the capabilities needed to join the rest.
+        var ordered = namespaceTypes.OrderBy(t => t == "user" ? 0 : t == "mount" ? 2 : 1);
+        AddJoins(plan, ordered.Select(t => (t, $"/proc/{containerPid}/ns/{NamespaceFiles[t]}")));
+        AddProcess(plan, process, ctx);
+        if (ctx.Wait)
+            plan.Add("wait");
+        if (ctx.Detach)
+            plan.Add("detach");
+        return plan;
+    }
+
+    private static void AddJoins(InitPlan plan, IEnumerable<(string Type, string Path)> joins)
+    {
+        foreach (var (type, path) in joins)
+            plan.Add("setns", Num(NamespaceFlags[type]), path);
+    }
+
+    private static void AddProcess(InitPlan plan, Process process, PlanContext ctx)
+    {
+        if (ctx.ConsoleSocket is not null)
+        {
+            plan.Add("consolesock", ctx.ConsoleSocket);
+            if (process.ConsoleSize is { } size)
+                plan.Add("consolesize", size.Height.ToString(CultureInfo.InvariantCulture), size.Width.ToString(CultureInfo.InvariantCulture));
+        }
+        if (process.OomScoreAdj is { } oom)
+            plan.Add("oom", oom.ToString(CultureInfo.InvariantCulture));
+        foreach (var r in process.Rlimits)
+            plan.Add("rlimit", KernelConstants.Rlimits[r.Type].ToString(CultureInfo.InvariantCulture), Num(r.Soft), Num(r.Hard));
+        if (process.NoNewPrivileges)
+            plan.Add("nnp");
+        if (ctx.SeccompFile is not null)
+            plan.Add("seccomp", Num(ctx.SeccompFlags), ctx.SeccompFile);
+        plan.Add("user", Num(process.User.Uid), Num(process.User.Gid), string.Join(',', process.User.AdditionalGids));
+        if (process.Capabilities is { } caps)
+        {
+            plan.Add("caps",
+                Num(CapabilitySet.ToMask(caps.Bounding, "process.capabilities.bounding")),
+                Num(CapabilitySet.ToMask(caps.Effective, "process.capabilities.effective")),
+                Num(CapabilitySet.ToMask(caps.Permitted, "process.capabilities.permitted")),
+                Num(CapabilitySet.ToMask(caps.Inheritable, "process.capabilities.inheritable")),
+                Num(CapabilitySet.ToMask(caps.Ambient, "process.capabilities.ambient")),
+                ctx.LastCap.ToString(CultureInfo.InvariantCulture));
+        }
+        if (process.User.Umask is { } umask)
+            plan.Add("umask", Num(umask));
+        plan.Add("cwd", process.Cwd);
+        foreach (var e in process.Env)
+            plan.Add("env", e);
+        foreach (var a in process.Args)
+            plan.Add("arg", a);
+    }
+
+    private static void AddMount(InitPlan plan, Mount m, PlanContext ctx, bool cgroupNs)
+    {
+        var opts = MountOptions.Parse(m.Options);
+        var dest = m.Destination.TrimStart('/');
+        var type = m.Type ?? (opts.IsBind ? "bind" : "");
+        if (type == "cgroup" || type == "cgroup2")
+        {
+            AddCgroupMounts(plan, dest, opts, ctx, cgroupNs);
+            return;
+        }
+        var flags = opts.Flags;
+        var kind = "dir";
+        if (opts.IsBind || type == "bind")
+        {
+            flags |= MS_BIND;
+            kind = File.Exists(m.Source) ? "file" : "dir";
+        }
+        plan.Add("mount", m.Source ?? type, dest, type == "bind" ? "" : type, Num(flags), opts.Data, Num(opts.Propagation), kind);
+    }
+
+    // A cgroup namespace makes each hierarchy's root the container's own cgroup,
+    // so mounting the hierarchies shows the container nothing of the host's tree.
+    // Without one, the mount is left out rather than exposing the host's tree.
+    private static void AddCgroupMounts(InitPlan plan, string dest, MountOptions opts, PlanContext ctx, bool cgroupNs)
+    {
+        if (!cgroupNs)
+            return;
+        var baseFlags = (opts.Flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME)) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        var single = ctx.CgroupHierarchies.Count == 1 && ctx.CgroupHierarchies[0].FsType == "cgroup2";
+        if (single)
+        {
+            plan.Add("mount", "cgroup2", dest, "cgroup2", Num(baseFlags | (opts.Flags & MS_RDONLY)), "", "0", "dir");
+            return;
+        }
+        plan.Add("mount", "tmpfs", dest, "tmpfs", Num(baseFlags), "mode=755", "0", "dir");
+        foreach (var h in ctx.CgroupHierarchies)
+            plan.Add("mount", h.FsType, $"{dest}/{h.Name}", h.FsType, Num(baseFlags | (opts.Flags & MS_RDONLY)), h.Options, "0", "dir");
+    }
+
+    private static void AddDevices(InitPlan plan, IEnumerable<LinuxDevice> devices, bool userNs)
+    {
+        // later entries (the spec's own) override defaults with the same path
+        foreach (var d in devices.GroupBy(d => d.Path).Select(g => g.Last()))
+        {
+            var rel = d.Path.TrimStart('/');
+            if (userNs)
+            {
+                // mknod is not allowed in a user namespace: bind the host's node instead.
+                plan.Add("mount", d.Path, rel, "", Num(MS_BIND), "", "0", "file");
+                continue;
+            }
+            plan.Add("mknod", rel, d.Type, d.Major.ToString(CultureInfo.InvariantCulture), d.Minor.ToString(CultureInfo.InvariantCulture),
+                Num(d.FileMode ?? 0x1b6), Num(d.Uid ?? 0), Num(d.Gid ?? 0));
+        }
+    }
+
+    private static string Maps(IEnumerable<IdMapping> maps) =>
+        string.Concat(maps.Select(m => $"{m.ContainerID} {m.HostID} {m.Size}\n"));
+
+    private static string Num(ulong v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string Num(uint v) => v.ToString(CultureInfo.InvariantCulture);
+}

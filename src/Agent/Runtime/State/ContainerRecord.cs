@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ContainerConsole.Runtime.Spec;
+
+namespace ContainerConsole.Runtime.State;
+
+/// <summary>What the runtime keeps per container under --root/ID/state.json.</summary>
+public sealed class ContainerRecord
+{
+    public string Id { get; set; } = "";
+    public string Bundle { get; set; } = "";
+    public string Rootfs { get; set; } = "";
+    public int InitPid { get; set; }
+    public ulong InitStartTime { get; set; }
+    public DateTime Created { get; set; }
+    public bool Started { get; set; }
+    public string CgroupsPath { get; set; } = "";
+    public RuntimeSpec Config { get; set; } = new();
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ContainerRecord))]
+internal sealed partial class StateJson : JsonSerializerContext;
+
+/// <summary>The runtime's --root directory: one directory per container.</summary>
+public sealed class StateStore(string root)
+{
+    public string Root { get; } = root;
+
+    public string DirOf(string id) => Path.Combine(Root, id);
+    public string FifoOf(string id) => Path.Combine(Root, id, "exec.fifo");
+    public string SeccompOf(string id) => Path.Combine(Root, id, "seccomp.bpf");
+
+    public bool Exists(string id) => File.Exists(Path.Combine(DirOf(id), "state.json"));
+
+    public ContainerRecord Load(string id)
+    {
+        SpecValidator.ValidateId(id);
+        var file = Path.Combine(DirOf(id), "state.json");
+        if (!File.Exists(file))
+            throw new ContainerNotFoundException(id);
+        return JsonSerializer.Deserialize(File.ReadAllBytes(file), StateJson.Default.ContainerRecord)
+               ?? throw new ContainerNotFoundException(id);
+    }
+
+    public void Save(ContainerRecord record) =>
+        AtomicFile.Write(Path.Combine(DirOf(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.ContainerRecord));
+
+    public IEnumerable<string> List() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n is not null && Exists(n)).Select(n => n!)
+            : [];
+
+    public void Remove(string id)
+    {
+        var dir = DirOf(id);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
+    }
+}
