@@ -467,14 +467,24 @@ static void load_seccomp(const char *prog, size_t len, unsigned flags)
         die("load seccomp filter");
 }
 
-static void set_caps(const struct plan_record *c)
+/* Needs CAP_SETPCAP: called before switching to the container's user. */
+static void drop_bounding(const struct plan_record *c)
 {
     need(c, 6);
-    unsigned long long bnd = num(c->f[0]), eff = num(c->f[1]), perm = num(c->f[2]), inh = num(c->f[3]), amb = num(c->f[4]);
+    unsigned long long bnd = num(c->f[0]);
     int last = (int)num(c->f[5]);
     for (int i = 0; i <= last; i++)
         if (!(bnd & (1ULL << i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 && errno != EINVAL)
             die("drop capability %d from bounding set", i);
+}
+
+/* After the user switch: PR_SET_KEEPCAPS kept the permitted set, from which
+ * the spec's sets are now chosen. */
+static void set_caps(const struct plan_record *c)
+{
+    need(c, 6);
+    unsigned long long eff = num(c->f[1]), perm = num(c->f[2]), inh = num(c->f[3]), amb = num(c->f[4]);
+    int last = (int)num(c->f[5]);
     struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct d[2];
     d[0].effective = (uint32_t)eff;
@@ -657,6 +667,8 @@ static void child_main(unsigned long clone_flags, struct preloaded *pre)
         load_seccomp(pre->bpf, pre->bpf_len, pre->bpf_flags);
 
     const struct plan_record *caps = find("caps"), *user = find("user");
+    if (caps)
+        drop_bounding(caps);
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         die("keepcaps");
     if (user)

@@ -236,6 +236,7 @@ internal sealed class FakeV2Host
             {
                 case "memory":
                     f[$"{dir}/memory.max"] = "max\n";
+                    f[$"{dir}/memory.high"] = "max\n";
                     f[$"{dir}/memory.swap.max"] = "max\n";
                     f[$"{dir}/memory.low"] = "0\n";
                     f[$"{dir}/memory.current"] = "0\n";

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text;
 
 namespace ContainerConsole.Runtime.Cgroups;
@@ -27,11 +28,9 @@ public sealed class CgroupLayout
 /// <summary>Picks the v1 or v2 manager for this host from the mount table.</summary>
 public sealed class CgroupManagerFactory
 {
-    private static readonly HashSet<string> V1Controllers = new(StringComparer.Ordinal)
-    {
+    private static readonly FrozenSet<string> V1Controllers = FrozenSet.Create(StringComparer.Ordinal,
         "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "blkio",
-        "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc",
-    };
+        "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc");
 
     private readonly ICgroupFs _fs;
     private readonly CgroupOptions? _options;

@@ -254,7 +254,8 @@ public sealed class CgroupV1Manager : ICgroupManager
         if (lines.Count == 0)
             return;
         var dir = Require("devices");
-        // Start from deny-all so the rules are the whole whitelist, then replay them in order.
+        // Start from deny-all so the rules are the whole whitelist, then replay them in order. On a live
+        // update the running container briefly sees deny-all between these writes (runc avoids it by diffing).
         _fs.WriteFile($"{dir}/devices.deny", "a");
         foreach (var (allow, line) in lines)
             _fs.WriteFile($"{dir}/{(allow ? "devices.allow" : "devices.deny")}", line);

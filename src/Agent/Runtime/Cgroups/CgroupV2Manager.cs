@@ -105,6 +105,8 @@ public sealed class CgroupV2Manager : ICgroupManager
         {
             if (key.Length == 0 || key.Contains('/') || key is "." or "..")
                 throw new SpecValidationException($"linux.resources.unified key \"{key}\" is not a cgroup file name");
+            if (!_fs.FileExists(F(key)))
+                throw new CgroupException($"linux.resources.unified \"{key}\": no such file in {Directory} (controller not enabled?)");
         }
         var mem = resources.Memory;
         if (mem?.Swappiness is > 100)
@@ -120,11 +122,7 @@ public sealed class CgroupV2Manager : ICgroupManager
         if (deviceProgram is not null)
             (_options.DeviceFilterLoader ?? new BpfDeviceFilterLoader()).Install(Directory, deviceProgram);
         foreach (var (key, value) in resources.Unified)
-        {
-            if (!_fs.FileExists(F(key)))
-                throw new CgroupException($"linux.resources.unified \"{key}\": no such file in {Directory} (controller not enabled?)");
             _fs.WriteFile(F(key), value);
-        }
     }
 
     /// <summary>

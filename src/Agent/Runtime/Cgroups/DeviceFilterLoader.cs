@@ -70,6 +70,20 @@ public sealed unsafe class BpfDeviceFilterLoader : IDeviceFilterLoader
         }
     }
 
+    /// <summary>Ids of the device programs attached directly to <paramref name="cgroupDir"/> (diagnostics, tests).</summary>
+    public static IReadOnlyList<uint> QueryAttached(string cgroupDir)
+    {
+        var dirFd = OpenDir(cgroupDir);
+        try
+        {
+            return Query(dirFd).Ids;
+        }
+        finally
+        {
+            close(dirFd);
+        }
+    }
+
     private static int Bpf(int cmd, byte* attr, int size, string what)
     {
         var rv = (int)syscall(SysBpf, cmd, attr, size);

@@ -76,8 +76,39 @@ public static partial class SpecValidator
             if (!hook.Path.StartsWith('/') || !File.Exists(hook.Path))
                 throw new SpecValidationException($"hooks: {hook.Path} does not exist");
 
-        RootfsPath.FindExecutable(rootfs, process.Args[0], process.Env, process.Cwd);
+        FindExecutableInLayers(spec, rootfs, process);
         return rootfs;
+    }
+
+    // With an overlay rootfs, root.path is an empty mount point until init mounts the
+    // layers inside its mount namespace: look in the upper layer, then the lower ones.
+    private static void FindExecutableInLayers(RuntimeSpec spec, string rootfs, Process process)
+    {
+        if (!spec.Annotations.TryGetValue(InitPlanner.OverlayLowerAnnotation, out var lower))
+        {
+            RootfsPath.FindExecutable(rootfs, process.Args[0], process.Env, process.Cwd);
+            return;
+        }
+        if (!spec.Annotations.TryGetValue(InitPlanner.OverlayUpperAnnotation, out var upper) || !spec.Annotations.ContainsKey(InitPlanner.OverlayWorkAnnotation))
+            throw new SpecValidationException($"annotations: {InitPlanner.OverlayLowerAnnotation} needs upperdir and workdir annotations too");
+        var layers = new[] { upper }.Concat(lower.Split(':')).ToList();
+        foreach (var layer in layers)
+            if (!Directory.Exists(layer))
+                throw new SpecValidationException($"annotations: overlay layer {layer} does not exist");
+        SpecValidationException? first = null;
+        foreach (var layer in layers)
+        {
+            try
+            {
+                RootfsPath.FindExecutable(layer, process.Args[0], process.Env, process.Cwd);
+                return;
+            }
+            catch (SpecValidationException e)
+            {
+                first ??= e;
+            }
+        }
+        throw first!;
     }
 
     public static void ValidateProcess(Process process, string field)

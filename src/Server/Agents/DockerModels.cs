@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+
+namespace ContainerConsole.Server.Agents;
+
+/// <summary>Answer of <c>GET /_ping</c>.</summary>
+/// <param name="Ok">True when the agent answered 200 with <c>OK</c>.</param>
+/// <param name="ApiVersion">The <c>Api-Version</c> header: the newest API version the agent speaks.</param>
+public sealed record DockerPing(bool Ok, string? ApiVersion);
+
+/// <summary>Answer of <c>GET /version</c> (the fields the server uses).</summary>
+public sealed class DockerVersion
+{
+    [JsonPropertyName("Version")]
+    public string Version { get; init; } = "";
+
+    [JsonPropertyName("ApiVersion")]
+    public string ApiVersion { get; init; } = "";
+
+    [JsonPropertyName("MinAPIVersion")]
+    public string? MinApiVersion { get; init; }
+
+    [JsonPropertyName("GitCommit")]
+    public string? GitCommit { get; init; }
+
+    [JsonPropertyName("Os")]
+    public string? Os { get; init; }
+
+    [JsonPropertyName("Arch")]
+    public string? Arch { get; init; }
+
+    [JsonPropertyName("KernelVersion")]
+    public string? KernelVersion { get; init; }
+}
+
+/// <summary>One element of <c>GET /containers/json</c> (the fields the server uses).</summary>
+public sealed class DockerContainer
+{
+    [JsonPropertyName("Id")]
+    public string Id { get; init; } = "";
+
+    [JsonPropertyName("Names")]
+    public List<string> Names { get; init; } = [];
+
+    [JsonPropertyName("Image")]
+    public string Image { get; init; } = "";
+
+    [JsonPropertyName("ImageID")]
+    public string? ImageId { get; init; }
+
+    [JsonPropertyName("Command")]
+    public string? Command { get; init; }
+
+    [JsonPropertyName("Created")]
+    public long Created { get; init; }
+
+    [JsonPropertyName("State")]
+    public string State { get; init; } = "";
+
+    [JsonPropertyName("Status")]
+    public string Status { get; init; } = "";
+
+    [JsonPropertyName("Labels")]
+    public Dictionary<string, string>? Labels { get; init; }
+}
+
+/// <summary>Docker's error body.</summary>
+public sealed class DockerError
+{
+    [JsonPropertyName("message")]
+    public string? Message { get; init; }
+}
+
+[JsonSerializable(typeof(DockerVersion))]
+[JsonSerializable(typeof(List<DockerContainer>))]
+[JsonSerializable(typeof(DockerError))]
+internal sealed partial class DockerJsonContext : JsonSerializerContext;

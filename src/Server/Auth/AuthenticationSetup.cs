@@ -1,0 +1,84 @@
+using ContainerConsole.Server.Hosting;
+using ContainerConsole.Server.Users;
+using ContainerConsole.Web.Services;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace ContainerConsole.Server.Auth;
+
+internal static class AuthenticationSetup
+{
+    /// <summary>
+    /// Cookie and bearer-token authentication behind one default scheme, the credential check with its
+    /// lockout, and the default policy (any signed-in user with a known role).
+    /// </summary>
+    public static IServiceCollection AddContainerConsoleAuthentication(this IServiceCollection services)
+    {
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<CredentialValidator>();
+        services.AddSingleton<IApiTokenStore, InMemoryApiTokenStore>();
+        services.AddScoped<IConsoleSignIn, ConsoleSignIn>();
+
+        services.AddAuthentication(AuthSchemes.Default)
+            .AddPolicyScheme(AuthSchemes.Default, "Bearer token or session cookie", options =>
+            {
+                options.ForwardDefaultSelector = context =>
+                    ApiTokenAuthenticationHandler.GetBearerToken(context.Request) is null ? AuthSchemes.Cookie : AuthSchemes.ApiToken;
+            })
+            .AddCookie(AuthSchemes.Cookie)
+            .AddScheme<ApiTokenAuthenticationOptions, ApiTokenAuthenticationHandler>(AuthSchemes.ApiToken, displayName: "API token", _ => { });
+
+        services.AddOptions<CookieAuthenticationOptions>(AuthSchemes.Cookie)
+            .Configure<IOptions<ServerOptions>>((cookie, server) =>
+            {
+                cookie.Cookie.Name = ".ContainerConsole.Session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = server.Value.SessionLifetime;
+                cookie.SlidingExpiration = true;
+                cookie.LoginPath = "/login";
+                cookie.AccessDeniedPath = "/login";
+                cookie.Events = new CookieAuthenticationEvents
+                {
+                    // The API answers 401/403 ProblemDetails; only pages redirect to the sign-in page.
+                    OnRedirectToLogin = context => AuthProblems.IsApiRequest(context.Request)
+                        ? AuthProblems.WriteUnauthorizedAsync(context.HttpContext, "Sign in with POST /api/v1/auth/login (cookie or bearer token).")
+                        : Redirect(context),
+                    OnRedirectToAccessDenied = context => AuthProblems.IsApiRequest(context.Request)
+                        ? AuthProblems.WriteForbiddenAsync(context.HttpContext)
+                        : Redirect(context),
+                    OnValidatePrincipal = ValidateUserStillExistsAsync,
+                };
+            });
+
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Default)
+                .RequireAuthenticatedUser()
+                .RequireRole(Roles.All)
+                .Build());
+
+        return services;
+    }
+
+    private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A session ends when its user is removed.</summary>
+    private static async Task ValidateUserStillExistsAsync(CookieValidatePrincipalContext context)
+    {
+        var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+        var users = context.HttpContext.RequestServices.GetRequiredService<IUserStore>();
+        if (id is null || await users.FindByIdAsync(id, context.HttpContext.RequestAborted) is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(AuthSchemes.Cookie);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+
+namespace ContainerConsole.Server.Hosting;
+
+/// <summary>
+/// Settings of the server, bound from the <c>ContainerConsole</c> configuration section
+/// (<c>--data-dir</c> and <c>--agent</c> are shorthands for <c>ContainerConsole:DataDir</c> and
+/// <c>ContainerConsole:Agents:N</c>; see <see cref="CommandLine"/>).
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string SectionName = "ContainerConsole";
+
+    /// <summary>Where the server listens unless <c>--urls</c> (or ASP.NET Core's own settings) says otherwise.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The local agent's socket.</summary>
+    public const string DefaultAgent = "unix:///run/containerconsole/agent.sock";
+
+    /// <summary>Environment variable (or configuration key) holding the first admin's password.</summary>
+    public const string AdminPasswordVariable = "CONTAINERCONSOLE_ADMIN_PASSWORD";
+
+    /// <summary>Directory of the server's own state (users, data-protection keys). Defaults by user, see <see cref="DefaultDataDir"/>.</summary>
+    public string DataDir { get; set; } = "";
+
+    /// <summary>Agent addresses: <c>unix:///path</c>, <c>tcp://host:port</c> or <c>http(s)://host:port</c>, each optionally prefixed with <c>name=</c>.</summary>
+    public List<string> Agents { get; set; } = [];
+
+    /// <summary>How long a token from <c>POST /api/v1/auth/login</c> is valid.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>How long the browser session cookie lives without use.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>How long one call to an agent may take before the host counts as unreachable.</summary>
+    public TimeSpan AgentTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Failed sign-ins within <see cref="LockoutWindow"/> that lock a user.</summary>
+    public int LockoutMaxFailures { get; set; } = 5;
+
+    public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Full path of the users file.</summary>
+    public string UsersFile => Path.Combine(DataDir, "users.json");
+
+    /// <summary>
+    /// <c>/var/lib/containerconsole-server</c> for root, else <c>$XDG_DATA_HOME/containerconsole</c>
+    /// (<c>~/.local/share/containerconsole</c>).
+    /// </summary>
+    public static string DefaultDataDir() => Environment.IsPrivilegedProcess
+        ? "/var/lib/containerconsole-server"
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "containerconsole");
+}
+
+/// <summary>Fills in the defaults that depend on the machine and checks the agent addresses.</summary>
+internal sealed class ServerOptionsSetup : IPostConfigureOptions<ServerOptions>, IValidateOptions<ServerOptions>
+{
+    public void PostConfigure(string? name, ServerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            options.DataDir = ServerOptions.DefaultDataDir();
+        }
+
+        options.DataDir = Path.GetFullPath(ExpandHome(options.DataDir));
+        options.Agents.RemoveAll(string.IsNullOrWhiteSpace);
+        if (options.Agents.Count == 0)
+        {
+            options.Agents.Add(ServerOptions.DefaultAgent);
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var agent in options.Agents)
+        {
+            if (!Agents.AgentEndpoint.TryParse(agent, out _, out var error))
+            {
+                failures.Add($"--agent {agent}: {error}");
+            }
+        }
+
+        if (options.AgentTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("AgentTimeout must be positive.");
+        }
+
+        if (options.TokenLifetime <= TimeSpan.Zero || options.SessionLifetime <= TimeSpan.Zero)
+        {
+            failures.Add("TokenLifetime and SessionLifetime must be positive.");
+        }
+
+        if (options.LockoutMaxFailures < 1)
+        {
+            failures.Add("LockoutMaxFailures must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static string ExpandHome(string path) =>
+        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "")
+            : path;
+}

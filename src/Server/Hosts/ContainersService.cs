@@ -1,0 +1,36 @@
+using ContainerConsole.Server.Agents;
+using ContainerConsole.Web.Services;
+
+namespace ContainerConsole.Server.Hosts;
+
+/// <summary>Lists the containers of every agent (or one), all agents at once.</summary>
+public sealed class ContainersService(AgentRegistry agents, ILogger<ContainersService> logger) : IContainersService
+{
+    public async Task<ContainerList> GetContainersAsync(string? host, CancellationToken cancellationToken)
+    {
+        IEnumerable<AgentHost> targets = agents.Hosts;
+        if (host is not null)
+        {
+            targets = [agents.Find(host) ?? throw new KeyNotFoundException($"No host is named '{host}'.")];
+        }
+
+        var results = await Task.WhenAll(targets.Select(h => ListAsync(h, cancellationToken)));
+        return new ContainerList(
+            results.SelectMany(r => r.Containers).ToList(),
+            results.Where(r => r.Error is not null).Select(r => r.Error!).ToList());
+    }
+
+    private async Task<(IReadOnlyList<ContainerSummary> Containers, HostError? Error)> ListAsync(AgentHost host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var containers = await host.Client.ListContainersAsync(all: true, cancellationToken);
+            return (containers.Select(c => new ContainerSummary(host.Name, c.Id, c.Names, c.Image, c.State, c.Status, c.Created)).ToList(), null);
+        }
+        catch (Exception ex) when (ex is AgentUnreachableException or DockerEngineException)
+        {
+            logger.LogDebug(ex, "Cannot list the containers of {Host}", host.Name);
+            return ([], new HostError(host.Name, ex.Message));
+        }
+    }
+}

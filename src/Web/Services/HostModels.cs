@@ -1,0 +1,62 @@
+namespace ContainerConsole.Web.Services;
+
+/// <summary>How an agent answered the last health check.</summary>
+public enum HostState
+{
+    /// <summary>The agent answered <c>/_ping</c> and <c>/version</c>.</summary>
+    Healthy,
+
+    /// <summary>The agent was reached but answered with an error.</summary>
+    Unhealthy,
+
+    /// <summary>The agent could not be reached (no socket, connection refused, timeout).</summary>
+    Unreachable,
+}
+
+/// <summary>Version information reported by an agent's <c>GET /version</c>.</summary>
+public sealed record EngineVersionInfo(
+    string Version,
+    string ApiVersion,
+    string? MinApiVersion,
+    string? Os,
+    string? Arch,
+    string? KernelVersion,
+    string? GitCommit);
+
+/// <summary>One configured agent and its health.</summary>
+/// <param name="Name">Display name of the host (unique among the configured agents).</param>
+/// <param name="Uri">The agent's address, e.g. <c>unix:///run/containerconsole/agent.sock</c>.</param>
+/// <param name="State">Result of the last check.</param>
+/// <param name="Version">The engine version when the agent answered.</param>
+/// <param name="Error">Why the host is not healthy, when it is not.</param>
+/// <param name="CheckedAt">When the check finished.</param>
+public sealed record HostStatus(
+    string Name,
+    string Uri,
+    HostState State,
+    EngineVersionInfo? Version,
+    string? Error,
+    DateTimeOffset CheckedAt);
+
+/// <summary>A container as listed by an agent's <c>GET /containers/json</c>, tagged with its host.</summary>
+/// <param name="Host">Name of the host the container lives on.</param>
+/// <param name="Id">Full container id.</param>
+/// <param name="Names">Names as Docker reports them (with a leading slash).</param>
+/// <param name="Image">Image reference the container was created from.</param>
+/// <param name="State">Docker state word: created, running, paused, restarting, removing, exited, dead.</param>
+/// <param name="Status">Human readable status, e.g. "Up 3 minutes".</param>
+/// <param name="Created">Creation time in Unix seconds (as Docker reports it).</param>
+public sealed record ContainerSummary(
+    string Host,
+    string Id,
+    IReadOnlyList<string> Names,
+    string Image,
+    string State,
+    string Status,
+    long Created);
+
+/// <summary>A host whose containers could not be listed.</summary>
+public sealed record HostError(string Host, string Error);
+
+/// <summary>Containers of every reachable host, plus the hosts that could not be asked.</summary>
+public sealed record ContainerList(IReadOnlyList<ContainerSummary> Containers, IReadOnlyList<HostError> UnreachableHosts);

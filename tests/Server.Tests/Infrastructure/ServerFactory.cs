@@ -1,0 +1,56 @@
+using System.Net.Http.Json;
+using ContainerConsole.Server.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ContainerConsole.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server in memory, with its own data directory and agents. <paramref name="adminPassword"/>
+/// stands for CONTAINERCONSOLE_ADMIN_PASSWORD; null means unset.
+/// </summary>
+public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, string? adminPassword = ServerFactory.AdminPassword)
+    : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "correct horse battery staple";
+
+    public CapturingConsole Output { get; } = new();
+
+    public string DataDir => dataDir;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ContainerConsole:DataDir", dataDir);
+        for (var i = 0; i < agents.Count; i++)
+        {
+            builder.UseSetting($"ContainerConsole:Agents:{i}", agents[i]);
+        }
+
+        builder.UseSetting(ServerOptions.AdminPasswordVariable, adminPassword ?? "");
+        builder.UseSetting("ContainerConsole:AgentTimeout", "00:00:05");
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureTestServices(services => services.AddSingleton<IServerConsole>(Output));
+    }
+
+    /// <summary>A client that neither follows redirects nor (unless asked) keeps cookies.</summary>
+    public HttpClient CreateApiClient(bool cookies = false) =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = cookies });
+
+    public static Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string username, string password) =>
+        client.PostAsJsonAsync("/api/v1/auth/login", new { username, password });
+
+    /// <summary>Signs in and returns the bearer token.</summary>
+    public static async Task<string> LoginAsync(HttpClient client, string username = "admin", string password = AdminPassword)
+    {
+        using var response = await PostLoginAsync(client, username, password);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<LoginBody>();
+        return body?.Token ?? throw new InvalidOperationException("The login returned no token.");
+    }
+
+    private sealed record LoginBody(string Token);
+}
