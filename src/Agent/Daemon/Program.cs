@@ -19,6 +19,7 @@ catch (ArgumentException e)
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
@@ -76,6 +77,8 @@ app.Use(async (ctx, next) =>
         await ctx.Response.WriteAsJsonAsync(new { message = e.Message });
     }
 });
+// Routing must see the rewritten path, so it runs after the middleware above.
+app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
 

@@ -11,8 +11,8 @@ public static class ContainersApi
     public static IEndpointRouteBuilder MapContainersApi(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/containers");
-        g.MapGet("/json", (ContainerEngine engine, bool? all) =>
-            Results.Json(engine.All.Where(c => all == true || c.State.IsActive).Select(DockerViews.Summary)));
+        g.MapGet("/json", (ContainerEngine engine, string? all) =>
+            Results.Json(engine.All.Where(c => IsTrue(all) || c.State.IsActive).Select(DockerViews.Summary)));
         g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, CancellationToken ct) =>
         {
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
@@ -64,14 +64,17 @@ public static class ContainersApi
             var code = await engine.WaitAsync(id, ct);
             return Results.Json(new { StatusCode = code, Error = (object?)null });
         });
-        g.MapDelete("/{id}", async (ContainerEngine engine, string id, bool? force, CancellationToken ct) =>
+        g.MapDelete("/{id}", async (ContainerEngine engine, string id, string? force, CancellationToken ct) =>
         {
-            await engine.RemoveAsync(id, force == true, ct);
+            await engine.RemoveAsync(id, IsTrue(force), ct);
             return Results.NoContent();
         });
         g.MapGet("/{id}/logs", Logs);
         return app;
     }
+
+    // Docker clients send booleans as 1/0 as well as true/false.
+    private static bool IsTrue(string? value) => value is "1" or "true" or "True";
 
     /// <summary>
     /// Logs in Docker's multiplexed framing: per chunk an 8-byte header (stream 1/2,
@@ -81,7 +84,7 @@ public static class ContainersApi
     {
         var q = http.Request.Query;
         var c = engine.Get(id);
-        bool Flag(string name) => q[name].FirstOrDefault() is "1" or "true" or "True";
+        bool Flag(string name) => IsTrue(q[name].FirstOrDefault());
         var stdout = Flag("stdout");
         var stderr = Flag("stderr");
         if (!stdout && !stderr)
