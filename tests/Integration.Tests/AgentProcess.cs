@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace ContainerConsole.Integration.Tests;
+
+/// <summary>A ccagent on temporary roots and its own socket, with a Docker API client; killable like a crash.</summary>
+public sealed class AgentProcess : IDisposable
+{
+    private Process? _process;
+
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "cc-agent-" + Guid.NewGuid().ToString("N")[..10]);
+    public string Socket => Path.Combine(Dir, "run", "agent.sock");
+    public HttpClient Http { get; private set; } = null!;
+
+    public AgentProcess() => Start();
+
+    public void Start()
+    {
+        var psi = new ProcessStartInfo(Path.Combine(TestEnvironment.BinDir, "ccagent"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "--data-root", Path.Combine(Dir, "data"), "--exec-root", Path.Combine(Dir, "run") })
+            psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(Socket), ct);
+                return new NetworkStream(s, ownsSocket: true);
+            },
+        }) { BaseAddress = new Uri("http://agent/v1.45/"), Timeout = TimeSpan.FromSeconds(60) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                if (Http.GetAsync("_ping").Result.IsSuccessStatusCode)
+                    return;
+            }
+            catch (AggregateException)
+            {
+            }
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+                throw new InvalidOperationException("ccagent did not start");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public void Crash()
+    {
+        _process!.Kill();
+        _process.WaitForExit();
+        Http.Dispose();
+    }
+
+    public async Task<string> CreateAsync(object body, string? name = null)
+    {
+        var r = await Http.PostAsJsonAsync("containers/create" + (name is null ? "" : "?name=" + name), body);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.IsSuccessStatusCode, text);
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.GetProperty("Id").GetString()!;
+    }
+
+    public async Task<JsonElement> InspectAsync(string id)
+    {
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync($"containers/{id}/json"));
+        return doc.RootElement.Clone();
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(string path) => await Http.PostAsync(path, null);
+
+    /// <summary>The container's log through the API, demultiplexed: (stream, text) per frame.</summary>
+    public async Task<List<(int Stream, string Text)>> LogsAsync(string id, string query = "stdout=1&stderr=1")
+    {
+        var bytes = await Http.GetByteArrayAsync($"containers/{id}/logs?{query}");
+        var frames = new List<(int, string)>();
+        for (var i = 0; i + 8 <= bytes.Length;)
+        {
+            var len = (bytes[i + 4] << 24) | (bytes[i + 5] << 16) | (bytes[i + 6] << 8) | bytes[i + 7];
+            frames.Add((bytes[i], System.Text.Encoding.UTF8.GetString(bytes, i + 8, len)));
+            i += 8 + len;
+        }
+        return frames;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var c in JsonDocument.Parse(Http.GetStringAsync("containers/json?all=1").Result).RootElement.EnumerateArray())
+                Http.DeleteAsync($"containers/{c.GetProperty("Id").GetString()}?force=1").Wait();
+        }
+        catch (AggregateException)
+        {
+        }
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+        Http.Dispose();
+        foreach (var line in File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(Dir, StringComparison.Ordinal)))
+            Assert.Fail($"leaked mount: {line}");
+        if (Directory.Exists(Dir))
+            Directory.Delete(Dir, true);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace ContainerConsole.Integration.Tests;
+
+/// <summary>ccagent end to end over its Docker Engine API, including a crash of the agent itself.</summary>
+public sealed class AgentTests
+{
+    private static object Container(string script, object? hostConfig = null) => new
+    {
+        Image = TestEnvironment.BusyboxRootfs,
+        Cmd = new[] { "sh", "-c", script },
+        HostConfig = hostConfig ?? new { },
+    };
+
+    [RequiresRootFact]
+    public async Task AgentKilledAndRestartedLosesNoLineAndRecordsTheExitCode()
+    {
+        using var agent = new AgentProcess();
+        const int lines = 60;
+        var id = await agent.CreateAsync(Container($"i=0; while [ $i -lt {lines} ]; do echo line $i; echo err $i >&2; i=$((i+1)); sleep 0.05; done; exit 7"));
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PostAsync($"containers/{id}/start")).StatusCode);
+        var pid = (await agent.InspectAsync(id)).GetProperty("State").GetProperty("Pid").GetInt32();
+        Assert.True(pid > 0);
+
+        await Task.Delay(700);
+        agent.Crash();
+        Assert.True(File.Exists($"/proc/{pid}/stat"), "the container died with the agent");
+        await Task.Delay(1000);
+        agent.Start();
+
+        var wait = await agent.PostAsync($"containers/{id}/wait");
+        Assert.Contains("\"StatusCode\":7", await wait.Content.ReadAsStringAsync());
+        var state = (await agent.InspectAsync(id)).GetProperty("State");
+        Assert.Equal("exited", state.GetProperty("Status").GetString());
+        Assert.Equal(7, state.GetProperty("ExitCode").GetInt32());
+
+        var frames = await agent.LogsAsync(id);
+        var stdout = frames.Where(f => f.Stream == 1).Select(f => f.Text).ToList();
+        var stderr = frames.Where(f => f.Stream == 2).Select(f => f.Text).ToList();
+        Assert.Equal(Enumerable.Range(0, lines).Select(i => $"line {i}\n"), stdout);
+        Assert.Equal(Enumerable.Range(0, lines).Select(i => $"err {i}\n"), stderr);
+        Assert.Equal(["line 57\n", "line 58\n", "line 59\n"], (await agent.LogsAsync(id, "stdout=1&tail=3")).Select(f => f.Text));
+    }
+
+    [RequiresRootFact]
+    public async Task OomKillIsReportedInInspect()
+    {
+        using var agent = new AgentProcess();
+        var id = await agent.CreateAsync(Container("x=$(yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c 400000000); echo survived", new { Memory = 32L << 20, MemorySwap = 32L << 20 }));
+        await agent.PostAsync($"containers/{id}/start");
+        await agent.PostAsync($"containers/{id}/wait");
+        var state = (await agent.InspectAsync(id)).GetProperty("State");
+        Assert.Equal(137, state.GetProperty("ExitCode").GetInt32());
+        Assert.True(state.GetProperty("OOMKilled").GetBoolean());
+    }
+
+    [RequiresRootFact]
+    public async Task StopSendsTermThenKillsAfterTheGracePeriod()
+    {
+        using var agent = new AgentProcess();
+        // pid 1 ignores SIGTERM without a handler, so only the SIGKILL after the grace period stops it.
+        var stubborn = await agent.CreateAsync(Container("sleep 600"));
+        await agent.PostAsync($"containers/{stubborn}/start");
+        var t0 = DateTime.UtcNow;
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PostAsync($"containers/{stubborn}/stop?t=1")).StatusCode);
+        var took = DateTime.UtcNow - t0;
+        Assert.InRange(took.TotalSeconds, 0.9, 8);
+        Assert.Equal(137, (await agent.InspectAsync(stubborn)).GetProperty("State").GetProperty("ExitCode").GetInt32());
+
+        var polite = await agent.CreateAsync(Container("trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done"));
+        await agent.PostAsync($"containers/{polite}/start");
+        await Task.Delay(300);
+        t0 = DateTime.UtcNow;
+        await agent.PostAsync($"containers/{polite}/stop?t=10");
+        Assert.True(DateTime.UtcNow - t0 < TimeSpan.FromSeconds(5));
+        Assert.Equal(0, (await agent.InspectAsync(polite)).GetProperty("State").GetProperty("ExitCode").GetInt32());
+        Assert.Contains("bye\n", (await agent.LogsAsync(polite)).Select(f => f.Text));
+    }
+
+    [RequiresRootFact]
+    public async Task PauseUnpauseAndRemoveRules()
+    {
+        using var agent = new AgentProcess();
+        var id = await agent.CreateAsync(Container("sleep 600"), "pausable");
+        await agent.PostAsync("containers/pausable/start");
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PostAsync("containers/pausable/pause")).StatusCode);
+        Assert.Equal("paused", (await agent.InspectAsync(id)).GetProperty("State").GetProperty("Status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await agent.Http.DeleteAsync($"containers/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.PostAsync("containers/pausable/unpause")).StatusCode);
+        Assert.Equal("running", (await agent.InspectAsync(id)).GetProperty("State").GetProperty("Status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await agent.Http.PostAsJsonAsync("containers/create?name=pausable", Container("true"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.Http.DeleteAsync($"containers/{id[..12]}?force=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.Http.GetAsync($"containers/{id}/json")).StatusCode);
+        Assert.Empty(Leaks.ProcessesInCgroupsNamed(id));
+    }
+
+    [RequiresRootFact]
+    public async Task BadRequestsGetDockerStyleErrors()
+    {
+        using var agent = new AgentProcess();
+        var missing = await agent.Http.PostAsJsonAsync("containers/create", new { Image = "/no/such/rootfs", Cmd = new[] { "true" } });
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("\"message\":\"No such image: /no/such/rootfs\"", await missing.Content.ReadAsStringAsync());
+        var badCap = await agent.Http.PostAsJsonAsync("containers/create", new { Image = TestEnvironment.BusyboxRootfs, Cmd = new[] { "true" }, HostConfig = new { CapAdd = new[] { "NOT_A_CAP" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, badCap.StatusCode);
+        Assert.Contains("unknown capability", await badCap.Content.ReadAsStringAsync());
+        var noBinary = await agent.CreateAsync(new { Image = TestEnvironment.BusyboxRootfs, Cmd = new[] { "no-such-binary" } });
+        var start = await agent.PostAsync($"containers/{noBinary}/start");
+        Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
+        Assert.Contains("executable file not found", await start.Content.ReadAsStringAsync());
+        Assert.Empty(Leaks.ProcessesInCgroupsNamed(noBinary));
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.Http.GetAsync("containers/nope/json")).StatusCode);
+    }
+}
