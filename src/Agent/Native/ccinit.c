@@ -788,9 +788,16 @@ int main(void)
     struct preloaded pre = {.fifo_fd = -1, .console_fd = -1};
     const struct plan_record *r;
     if ((r = find("seccomp"))) {
-        need(r, 2);
+        need(r, 3);
         pre.bpf_flags = (unsigned)num(r->f[0]);
         pre.bpf = slurp(r->f[1], &pre.bpf_len);
+        size_t skip = (size_t)num(r->f[2]); /* a header before the program */
+        if (skip > pre.bpf_len || (pre.bpf_len - skip) % sizeof(struct sock_filter) != 0) {
+            errno = 0;
+            die("seccomp program %s: bad size", r->f[1]);
+        }
+        pre.bpf += skip;
+        pre.bpf_len -= skip;
     }
     if ((r = find("fifo")) && (pre.fifo_fd = open(r->f[0], O_PATH | O_CLOEXEC)) < 0)
         die("open exec fifo %s", r->f[0]);

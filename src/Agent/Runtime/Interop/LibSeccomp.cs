@@ -221,16 +221,16 @@ public static partial class LibSeccomp
         [LibraryImport(Library)]
         internal static partial int seccomp_export_bpf(SeccompFilterHandle ctx, int fd);
 
-        [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        [LibraryImport("libc.so.6", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int memfd_create(string name, uint flags);
 
-        [LibraryImport("libc", SetLastError = true)]
+        [LibraryImport("libc.so.6", SetLastError = true)]
         internal static partial long lseek(int fd, long offset, int whence);
 
-        [LibraryImport("libc", SetLastError = true)]
+        [LibraryImport("libc.so.6", SetLastError = true)]
         internal static partial long pread(int fd, byte* buf, nuint count, long offset);
 
-        [LibraryImport("libc")]
+        [LibraryImport("libc.so.6")]
         internal static partial int close(int fd);
     }
 }

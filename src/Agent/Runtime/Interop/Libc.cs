@@ -5,7 +5,8 @@ namespace ContainerConsole.Runtime.Interop;
 /// <summary>The libc calls Tmds.LibC 0.5.0 lacks (posix_spawn, waitpid with a status, sigaction reset, prctl).</summary>
 internal static unsafe partial class Libc
 {
-    private const string LibcName = "libc";
+    // The soname: a bare "libc" makes the loader probe a dozen paths on every start.
+    private const string LibcName = "libc.so.6";
 
     [LibraryImport(LibcName, SetLastError = true)]
     public static partial int posix_spawn(out int pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);

@@ -35,7 +35,7 @@ public static class CreateOperation
         var bundle = Path.GetFullPath(o.Bundle);
         var spec = SpecValidator.Load(bundle);
         var rootfs = SpecValidator.Validate(spec, bundle);
-        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompCompiler.Compile(profile) : null;
+        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompCache.Get(profile, ctx.Store.SeccompCacheDir) : null;
 
         var dir = ctx.Store.DirOf(o.Id);
         Directory.CreateDirectory(ctx.Store.Root);
@@ -44,8 +44,6 @@ public static class CreateOperation
         int initPid = 0, helperPid = 0, report = -1;
         try
         {
-            if (seccomp is not null)
-                AtomicFile.Write(ctx.Store.SeccompOf(o.Id), seccomp.Program);
             var cgroupsPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? $"/containerconsole/{o.Id}" : spec.Linux!.CgroupsPath!;
             cgroup = ctx.Cgroups(cgroupsPath);
             cgroup.Create();
@@ -57,7 +55,7 @@ public static class CreateOperation
                 Fds.MkFifo(fifo, 0x180); // 0600: only root may start it
             }
             var plan = InitPlanner.ForContainer(spec, new PlanContext(
-                rootfs, fifo, seccomp is null ? null : ctx.Store.SeccompOf(o.Id), seccomp?.Flags ?? 0, o.ConsoleSocket,
+                rootfs, fifo, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, o.ConsoleSocket,
                 RuntimeContext.HostCgroupHierarchies(), CapabilitySet.LastCap, Wait: foreground));
 
             (helperPid, report) = SpawnInit(ctx, dir, plan);

@@ -21,15 +21,7 @@ public static class DeleteOperation
                 cg.Thaw();
             WaitGone(init, TimeSpan.FromSeconds(10));
         }
-        try
-        {
-            cg.KillAll(9);
-        }
-        catch (IOException)
-        {
-            // already gone
-        }
-        cg.Destroy();
+        cg.Destroy(); // kills whatever is left in the cgroup (exec'd or escaped processes) first
         if (r.Config.Hooks is { } hooks)
         {
             try

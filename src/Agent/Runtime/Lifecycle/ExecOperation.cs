@@ -24,12 +24,10 @@ public static class ExecOperation
         if (!status.CanExec())
             throw ContainerStatusGuards.Refuse("exec into", o.Id, status);
         SpecValidator.ValidateProcess(o.Process, "process");
-        var seccompFile = ctx.Store.SeccompOf(o.Id);
-        var hasSeccomp = File.Exists(seccompFile);
-        var flags = r.Config.Linux?.Seccomp is { } profile && hasSeccomp ? SeccompCompiler.Compile(profile).Flags : 0;
+        var seccomp = r.Config.Linux?.Seccomp is { } profile ? SeccompCache.Get(profile, ctx.Store.SeccompCacheDir) : null;
         var namespaces = (r.Config.Linux?.Namespaces ?? []).Select(n => n.Type).Where(t => t != "user" || HasOwnUserNs(r.InitPid));
         var plan = InitPlanner.ForExec(o.Process, r.InitPid, namespaces, new PlanContext(
-            r.Rootfs, null, hasSeccomp ? seccompFile : null, flags, o.ConsoleSocket, [], CapabilitySet.LastCap,
+            r.Rootfs, null, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, o.ConsoleSocket, [], CapabilitySet.LastCap,
             Wait: true, Detach: o.Detach));
 
         var tmpDir = Path.Combine(ctx.Store.DirOf(o.Id), "exec-" + Guid.NewGuid().ToString("N")[..12]);

@@ -15,6 +15,7 @@ public sealed record PlanContext(
     string? ExecFifo,
     string? SeccompFile,
     uint SeccompFlags,
+    int SeccompProgramOffset,
     string? ConsoleSocket,
     IReadOnlyList<CgroupMountSource> CgroupHierarchies,
     int LastCap,
@@ -147,7 +148,7 @@ public static class InitPlanner
         if (process.NoNewPrivileges)
             plan.Add("nnp");
         if (ctx.SeccompFile is not null)
-            plan.Add("seccomp", Num(ctx.SeccompFlags), ctx.SeccompFile);
+            plan.Add("seccomp", Num(ctx.SeccompFlags), ctx.SeccompFile, ctx.SeccompProgramOffset.ToString(CultureInfo.InvariantCulture));
         plan.Add("user", Num(process.User.Uid), Num(process.User.Gid), string.Join(',', process.User.AdditionalGids));
         if (process.Capabilities is { } caps)
         {

@@ -230,4 +230,6 @@ public sealed class ContainerStateDocument
 [JsonSerializable(typeof(Process))]
 [JsonSerializable(typeof(LinuxResources))]
 [JsonSerializable(typeof(LinuxSeccomp))]
+// State shares the context: one set of converters to initialise per process start.
+[JsonSerializable(typeof(ContainerConsole.Runtime.State.ContainerRecord))]
 public sealed partial class RuntimeSpecJson : JsonSerializerContext;

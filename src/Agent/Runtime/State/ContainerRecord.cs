@@ -18,10 +18,6 @@ public sealed class ContainerRecord
     public RuntimeSpec Config { get; set; } = new();
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ContainerRecord))]
-internal sealed partial class StateJson : JsonSerializerContext;
-
 /// <summary>The runtime's --root directory: one directory per container.</summary>
 public sealed class StateStore(string root)
 {
@@ -29,7 +25,7 @@ public sealed class StateStore(string root)
 
     public string DirOf(string id) => Path.Combine(Root, id);
     public string FifoOf(string id) => Path.Combine(Root, id, "exec.fifo");
-    public string SeccompOf(string id) => Path.Combine(Root, id, "seccomp.bpf");
+    public string SeccompCacheDir => Path.Combine(Root, ".seccomp-cache");
 
     public bool Exists(string id) => File.Exists(Path.Combine(DirOf(id), "state.json"));
 
@@ -39,12 +35,12 @@ public sealed class StateStore(string root)
         var file = Path.Combine(DirOf(id), "state.json");
         if (!File.Exists(file))
             throw new ContainerNotFoundException(id);
-        return JsonSerializer.Deserialize(File.ReadAllBytes(file), StateJson.Default.ContainerRecord)
+        return JsonSerializer.Deserialize(File.ReadAllBytes(file), RuntimeSpecJson.Default.ContainerRecord)
                ?? throw new ContainerNotFoundException(id);
     }
 
     public void Save(ContainerRecord record) =>
-        AtomicFile.Write(Path.Combine(DirOf(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, StateJson.Default.ContainerRecord));
+        AtomicFile.Write(Path.Combine(DirOf(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeSpecJson.Default.ContainerRecord));
 
     public IEnumerable<string> List() =>
         Directory.Exists(Root)
