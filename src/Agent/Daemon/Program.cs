@@ -84,8 +84,9 @@ app.MapContainersApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
+    // root:root 0660, or root:GROUP with --group so an unprivileged server can connect.
     foreach (var host in options.Hosts.Where(h => h.StartsWith("unix://", StringComparison.Ordinal)))
-        File.SetUnixFileMode(host["unix://".Length..], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        SocketPermissions.Apply(host["unix://".Length..], options.SocketGroup);
     Console.WriteLine($"ccagent listening on {string.Join(", ", options.Hosts)} (data root {options.DataRoot})");
 });
 app.Run();
