@@ -77,6 +77,24 @@ public sealed class RuntimeLifecycleTests
     }
 
     [RequiresRootFact]
+    public void ExecWithATerminalGetsAPtyOfTheRequestedSize()
+    {
+        using var b = new TestBundle(["sleep", "600"]);
+        Assert.Equal(0, b.Create().ExitCode);
+        Assert.Equal(0, b.Ccrun("start", b.Id).ExitCode);
+        var process = Path.Combine(b.Dir, "process.json");
+        File.WriteAllText(process, """
+            {"terminal": true, "consoleSize": {"height": 30, "width": 100}, "user": {"uid": 0, "gid": 0},
+             "args": ["sh", "-c", "tty; stty size; [ -t 0 ] && echo stdin-is-a-tty"], "env": ["PATH=/bin"], "cwd": "/"}
+            """);
+        var r = b.Ccrun("exec", "--process", process, b.Id);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("/dev/pts/0\r\n30 100\r\nstdin-is-a-tty\r\n", r.Stdout); // a pty turns \n into \r\n
+        var plain = b.Ccrun("exec", b.Id, "sh", "-c", "[ -t 0 ] || echo no-tty");
+        Assert.Equal("no-tty\n", plain.Stdout);
+    }
+
+    [RequiresRootFact]
     public void UpdateChangesLimitsOfARunningContainer()
     {
         using var b = new TestBundle(["sleep", "600"], s => s.Linux!.Resources!.Pids = new PidsResources { Limit = 50 });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ContainerConsole.Runtime;
+using ContainerConsole.Runtime.Interop;
 using ContainerConsole.Runtime.Lifecycle;
 using ContainerConsole.Runtime.Spec;
 using ContainerConsole.Runtime.State;
@@ -21,7 +22,7 @@ internal static class Verbs
                 StartOperation.Start(ctx, Id(cl), Console.Error);
                 return 0;
             case "run":
-                return RunOperation.Run(ctx, CreateOptionsOf(cl), cl.Has("d", "detach"), Console.Error);
+                return Run(cl, ctx);
             case "state":
                 Console.WriteLine(JsonSerializer.Serialize(StateOperation.Query(ctx, Id(cl)), RuntimeSpecJson.Default.ContainerStateDocument));
                 return 0;
@@ -95,6 +96,7 @@ internal static class Verbs
                 Capabilities = container.Capabilities,
                 NoNewPrivileges = container.NoNewPrivileges,
                 Terminal = cl.Has("t", "tty"),
+                ConsoleSize = Terminal.IsTerminal(0) && Terminal.GetSize(0) is { } size ? new ConsoleSize { Height = size.Rows, Width = size.Cols } : null,
             };
             if (cl.Get("user", "u") is { } user)
             {
@@ -102,9 +104,40 @@ internal static class Verbs
                 process.User = new User { Uid = uint.Parse(parts[0], CultureInfo.InvariantCulture), Gid = parts.Length > 1 ? uint.Parse(parts[1], CultureInfo.InvariantCulture) : 0 };
             }
         }
-        if (process.Terminal && cl.Get("console-socket") is null)
-            throw new ArgumentException("exec --tty needs --console-socket to receive the terminal");
-        return ExecOperation.Exec(ctx, new ExecOptions(id, process, cl.Has("d", "detach"), cl.Get("pid-file"), process.Terminal ? cl.Get("console-socket") : null));
+        var detach = cl.Has("d", "detach");
+        if (!process.Terminal || cl.Get("console-socket") is not null)
+            return ExecOperation.Exec(ctx, new ExecOptions(id, process, detach, cl.Get("pid-file"), process.Terminal ? cl.Get("console-socket") : null));
+        if (detach)
+            throw new ArgumentException("exec --tty --detach needs --console-socket to hand the terminal to");
+        using var proxy = new TerminalProxy(ctx.Store.Root);
+        return ExecOperation.Exec(ctx, new ExecOptions(id, process, false, cl.Get("pid-file"), proxy.SocketPath, proxy.Start));
+    }
+
+    private static int Run(CommandLine cl, RuntimeContext ctx)
+    {
+        var options = CreateOptionsOf(cl);
+        var detach = cl.Has("d", "detach");
+        var terminal = WantsTerminal(options.Bundle);
+        if (!terminal || options.ConsoleSocket is not null)
+            return RunOperation.Run(ctx, options, detach, Console.Error);
+        if (detach)
+            throw new ArgumentException("run --detach of a terminal container needs --console-socket to hand the terminal to");
+        using var proxy = new TerminalProxy(ctx.Store.Root);
+        return RunOperation.Run(ctx, options with { ConsoleSocket = proxy.SocketPath }, false, Console.Error, proxy.Start);
+    }
+
+    // A JsonDocument peek: binding the whole spec here would double the parse cost of every run.
+    private static bool WantsTerminal(string bundle)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(bundle, "config.json")));
+            return doc.RootElement.TryGetProperty("process", out var p) && p.TryGetProperty("terminal", out var t) && t.ValueKind == JsonValueKind.True;
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return false; // create reports the problem with its full message
+        }
     }
 
     private static LinuxResources ResourcesOf(CommandLine cl)

@@ -22,8 +22,8 @@ public class InitPlannerTests
 
     private static PlanContext Ctx(
         IReadOnlyList<CgroupMountSource>? cgroups = null, string? fifo = null, string? console = null, bool wait = false,
-        bool detach = false, string? seccomp = null, uint seccompFlags = 0, int lastCap = 40) =>
-        new(Rootfs, fifo, seccomp, seccompFlags, console, cgroups ?? V2, lastCap, wait, detach);
+        bool detach = false, string? seccomp = null, uint seccompFlags = 0, int seccompOffset = 0, int lastCap = 40) =>
+        new(Rootfs, fifo, seccomp, seccompFlags, seccompOffset, console, cgroups ?? V2, lastCap, wait, detach);
 
     private static InitPlan Plan(RuntimeSpec spec, PlanContext? ctx = null) => InitPlanner.ForContainer(spec, ctx ?? Ctx());
 
@@ -507,14 +507,14 @@ public class InitPlannerTests
         p.Env = ["PATH=/bin", "B=2", "A=1"];
         p.NoNewPrivileges = true;
         p.OomScoreAdj = -500;
-        var plan = Plan(spec, Ctx(seccomp: "/run/cc/seccomp.bpf", seccompFlags: 2));
+        var plan = Plan(spec, Ctx(seccomp: "/run/cc/seccomp.bpf", seccompFlags: 2, seccompOffset: 4));
 
         Assert.Equal(["1000", "100", "10,20"], F(plan.Find("user")));
         Assert.Equal(["18"], F(plan.Find("umask")));
         Assert.Equal(["/work"], F(plan.Find("cwd")));
         Assert.Equal(["-500"], F(plan.Find("oom")));
         Assert.Empty(F(plan.Find("nnp")));
-        Assert.Equal(["2", "/run/cc/seccomp.bpf"], F(plan.Find("seccomp")).Take(2));
+        Assert.Equal(["2", "/run/cc/seccomp.bpf", "4"], F(plan.Find("seccomp")));
         Assert.Equal(["PATH=/bin", "B=2", "A=1"], plan.All("env").Select(r => Assert.Single(r.Fields)));
         Assert.Equal(["/bin/app", "--flag", "two words"], plan.All("arg").Select(r => Assert.Single(r.Fields)));
 

@@ -7,7 +7,8 @@ using ContainerConsole.Runtime.State;
 
 namespace ContainerConsole.Runtime.Lifecycle;
 
-public sealed record ExecOptions(string Id, Process Process, bool Detach, string? PidFile = null, string? ConsoleSocket = null);
+/// <summary>OnStarted runs once the process is running (e.g. to take the terminal from the console socket).</summary>
+public sealed record ExecOptions(string Id, Process Process, bool Detach, string? PidFile = null, string? ConsoleSocket = null, Action? OnStarted = null);
 
 /// <summary>
 /// exec: a new process joins every namespace of the running container (setns in
@@ -43,6 +44,7 @@ public static class ExecOperation
                 throw new ContainerSetupException(line is not null && line.StartsWith("error ", StringComparison.Ordinal) ? line[6..] : "exec helper exited during setup");
             if (o.PidFile is not null)
                 AtomicFile.WriteText(Path.GetFullPath(o.PidFile), pid.ToString(CultureInfo.InvariantCulture));
+            o.OnStarted?.Invoke();
             var code = ProcessSpawner.Wait(helper);
             helper = 0;
             return o.Detach ? 0 : code;

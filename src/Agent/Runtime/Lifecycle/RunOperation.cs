@@ -5,7 +5,7 @@ namespace ContainerConsole.Runtime.Lifecycle;
 /// <summary>run: create and start in one go, wait for the container and clean up (runc run).</summary>
 public static class RunOperation
 {
-    public static int Run(RuntimeContext ctx, CreateOptions o, bool detach, TextWriter? warnings = null)
+    public static int Run(RuntimeContext ctx, CreateOptions o, bool detach, TextWriter? warnings = null, Action? onStarted = null)
     {
         if (detach)
         {
@@ -28,6 +28,7 @@ public static class RunOperation
                     warnings?.WriteLine($"warning: {e.Message}");
                 }
             }
+            onStarted?.Invoke();
             code = ProcessSpawner.Wait(launched.HelperPid);
         }
         finally

@@ -23,8 +23,9 @@ public static class Signals
             return n;
         if (name.StartsWith("RTMIN", StringComparison.OrdinalIgnoreCase))
         {
-            var off = name.Length == 5 ? 0 : int.Parse(name.AsSpan(6), CultureInfo.InvariantCulture);
-            if (off is >= 0 and <= 30)
+            var off = 0;
+            var valid = name.Length == 5 || (name[5] == '+' && int.TryParse(name.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out off));
+            if (valid && off is >= 0 and <= 30)
                 return 34 + off;
         }
         throw new ArgumentException($"invalid signal \"{value}\"");

@@ -74,7 +74,8 @@ public static class InitPlanner
             : MountOptions.ParsePropagation(linux.RootfsPropagation, "linux.rootfsPropagation");
         plan.Add("rootprop", Num(rootProp == (MS_SHARED | MS_REC) || rootProp == MS_SHARED ? MS_SHARED | MS_REC : rootProp | MS_REC));
 
-        var userNs = newNs.Contains("user");
+        // mknod is refused in any user namespace but the initial one, joined or new.
+        var userNs = linux.Namespaces.Any(n => n.Type == "user");
         foreach (var m in spec.Mounts)
             AddMount(plan, m, ctx, newNs.Contains("cgroup"));
         AddDevices(plan, DefaultDevices.Concat(linux.Devices), userNs);
@@ -116,9 +117,7 @@ public static class InitPlanner
     {
         var plan = new InitPlan();
         plan.Add("clone", "0");
-        // user first: joining it grants the capabilities needed to join the rest.
-        var ordered = namespaceTypes.OrderBy(t => t == "user" ? 0 : t == "mount" ? 2 : 1);
-        AddJoins(plan, ordered.Select(t => (t, $"/proc/{containerPid}/ns/{NamespaceFiles[t]}")));
+        AddJoins(plan, namespaceTypes.Select(t => (t, $"/proc/{containerPid}/ns/{NamespaceFiles[t]}")));
         AddProcess(plan, process, ctx);
         if (ctx.Wait)
             plan.Add("wait");
@@ -129,7 +128,9 @@ public static class InitPlanner
 
     private static void AddJoins(InitPlan plan, IEnumerable<(string Type, string Path)> joins)
     {
-        foreach (var (type, path) in joins)
+        // user first: joining it grants the capabilities needed to join the rest;
+        // mount last: after it, the remaining paths would resolve in the container's filesystem.
+        foreach (var (type, path) in joins.OrderBy(j => j.Type == "user" ? 0 : j.Type == "mount" ? 2 : 1))
             plan.Add("setns", Num(NamespaceFlags[type]), path);
     }
 

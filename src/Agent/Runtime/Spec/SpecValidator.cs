@@ -162,7 +162,8 @@ public static partial class SpecValidator
         ? []
         : h.Prestart.Concat(h.CreateRuntime).Concat(h.CreateContainer).Concat(h.StartContainer).Concat(h.Poststart).Concat(h.Poststop);
 
-    [GeneratedRegex(@"^[\w+\-.]+$")]
+    // \z, not $: $ also matches before a trailing newline, which would let "abc\n" through.
+    [GeneratedRegex(@"^[\w+\-.]+\z")]
     private static partial Regex IdPattern();
 
     public static void ValidateId(string id)
