@@ -14,7 +14,13 @@ public sealed class AgentProcess : IDisposable
     public string Socket => Path.Combine(Dir, "run", "agent.sock");
     public HttpClient Http { get; private set; } = null!;
 
-    public AgentProcess() => Start();
+    private readonly string[] _extraArgs;
+
+    public AgentProcess(params string[] extraArgs)
+    {
+        _extraArgs = extraArgs;
+        Start();
+    }
 
     public void Start()
     {
@@ -24,7 +30,7 @@ public sealed class AgentProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--data-root", Path.Combine(Dir, "data"), "--exec-root", Path.Combine(Dir, "run") })
+        foreach (var a in new[] { "--data-root", Path.Combine(Dir, "data"), "--exec-root", Path.Combine(Dir, "run") }.Concat(_extraArgs))
             psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, _) => { };

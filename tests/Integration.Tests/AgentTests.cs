@@ -96,6 +96,20 @@ public sealed class AgentTests
     }
 
     [RequiresRootFact]
+    public async Task RuncCanBeSwappedInByConfiguration()
+    {
+        using var agent = new AgentProcess("--add-runtime", "runc=/usr/sbin/runc", "--default-runtime", "runc");
+        var id = await agent.CreateAsync(Container("echo via runc; hostname; exit 4"));
+        await agent.PostAsync($"containers/{id}/start");
+        Assert.Contains("\"StatusCode\":4", await (await agent.PostAsync($"containers/{id}/wait")).Content.ReadAsStringAsync());
+        var text = string.Concat((await agent.LogsAsync(id)).Select(f => f.Text));
+        Assert.Equal($"via runc\n{id[..12]}\n", text);
+        Assert.Equal("runc", (await agent.InspectAsync(id)).GetProperty("HostConfig").GetProperty("Runtime").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await agent.Http.DeleteAsync($"containers/{id}")).StatusCode);
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), l => l.Contains(id, StringComparison.Ordinal));
+    }
+
+    [RequiresRootFact]
     public async Task BadRequestsGetDockerStyleErrors()
     {
         using var agent = new AgentProcess();

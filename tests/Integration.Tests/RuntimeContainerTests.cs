@@ -114,8 +114,11 @@ public sealed class RuntimeContainerTests
     [RequiresRootFact]
     public void ReadonlyPathsRefuseWrites()
     {
-        using var b = new TestBundle(Sh("echo 1 > /proc/sys/kernel/domainname && echo wrote || echo refused"));
-        Assert.Contains("refused", b.RunForeground().Stdout);
+        using var b = new TestBundle(Sh("echo 1 > /proc/sys/kernel/domainname && echo wrote || echo refused; touch /sys/fs/cgroup/x && echo cg-wrote || echo cg-refused; ls /sys/fs/cgroup | grep -c memory"));
+        var r = b.RunForeground();
+        Assert.Contains("refused\n", r.Stdout);
+        Assert.Contains("cg-refused\n", r.Stdout);
+        Assert.EndsWith("1\n", r.Stdout); // the container sees its own cgroup hierarchies
     }
 
     [RequiresRootFact]

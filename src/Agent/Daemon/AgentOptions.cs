@@ -20,6 +20,9 @@ public sealed class AgentOptions
     public string ContainersDir => Path.Combine(DataRoot, "containers");
     public string ShimPath => Path.Combine(HelperDir, "ccshim");
 
+    /// <summary>ccrun understands the overlay annotations; runc and others need a mounted rootfs.</summary>
+    public bool IsBuiltinRuntime(string? name) => (name ?? DefaultRuntime) == "ccrun" && !Runtimes.ContainsKey("ccrun");
+
     public string RuntimePath(string? name)
     {
         name ??= DefaultRuntime;

@@ -47,6 +47,10 @@ int plan_read(int fd, struct plan *p, char *err, size_t errlen)
     }
     int cap = 64;
     p->records = calloc((size_t)cap, sizeof(struct plan_record));
+    if (!p->records) {
+        snprintf(err, errlen, "plan: out of memory");
+        return -1;
+    }
     size_t i = 0;
     struct plan_record *rec = NULL;
     int ntok = 0;
@@ -65,8 +69,13 @@ int plan_read(int fd, struct plan *p, char *err, size_t errlen)
             continue;
         }
         size_t n = 0, start = i;
-        while (i < p->len && p->buf[i] >= '0' && p->buf[i] <= '9')
+        while (i < p->len && p->buf[i] >= '0' && p->buf[i] <= '9') {
             n = n * 10 + (size_t)(p->buf[i++] - '0');
+            if (n > p->len) { /* also stops the arithmetic from wrapping */
+                snprintf(err, errlen, "plan: token length at byte %zu exceeds the plan", start);
+                return -1;
+            }
+        }
         if (i == start || i >= p->len || p->buf[i] != ':' || i + 1 + n >= p->len || p->buf[i + 1 + n] != ',') {
             snprintf(err, errlen, "plan: malformed token at byte %zu", start);
             return -1;
@@ -77,7 +86,12 @@ int plan_read(int fd, struct plan *p, char *err, size_t errlen)
         if (!rec) {
             if (p->nrecords == cap) {
                 cap *= 2;
-                p->records = realloc(p->records, (size_t)cap * sizeof(struct plan_record));
+                struct plan_record *grown = realloc(p->records, (size_t)cap * sizeof(struct plan_record));
+                if (!grown) {
+                    snprintf(err, errlen, "plan: out of memory");
+                    return -1;
+                }
+                p->records = grown;
             }
             rec = &p->records[p->nrecords++];
             memset(rec, 0, sizeof(*rec));

@@ -106,7 +106,9 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             Directory.CreateDirectory(store.Work(c.Id));
             try
             {
-                var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id));
+                c.HostConfig.Runtime ??= options.DefaultRuntime;
+                options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
+                var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id), options.IsBuiltinRuntime(c.HostConfig.Runtime));
                 File.WriteAllBytes(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
                 store.Save(c);
             }
@@ -133,21 +135,31 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         try
         {
             var cgroup = new CgroupManagerFactory().Create($"/containerconsole/{c.Id}");
-            var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+            if (!options.IsBuiltinRuntime(c.HostConfig.Runtime))
+                RootfsMount.Mount(c.Rootfs, store.Upper(c.Id), store.Work(c.Id), Path.Combine(store.Bundle(c.Id), "rootfs"));
             try
             {
-                await runtime.StartAsync(c, ct);
+                var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+                try
+                {
+                    await runtime.StartAsync(c, ct);
+                }
+                catch
+                {
+                    await runtime.DeleteAsync(c, CancellationToken.None);
+                    throw;
+                }
+                c.State = new ContainerRunState
+                {
+                    Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
+                    StartedAt = DateTime.UtcNow, RestartCount = c.State.RestartCount,
+                };
             }
             catch
             {
-                await runtime.DeleteAsync(c, CancellationToken.None);
+                RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
                 throw;
             }
-            c.State = new ContainerRunState
-            {
-                Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
-                StartedAt = DateTime.UtcNow, RestartCount = c.State.RestartCount,
-            };
             _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             store.Save(c);
         }
@@ -242,6 +254,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             c.State.Status = "removing";
             await runtime.DeleteAsync(c, ct);
+            RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
         }
@@ -299,6 +312,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 {
                     log.LogWarning("cleaning up runtime state of {Id}: {Message}", c.Id, e.Message);
                 }
+                RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
                 store.Save(c);
                 log.LogInformation("container {Id} exited with {Code}{Oom}", c.Id, exit.ExitCode, c.State.OOMKilled ? " (OOM killed)" : "");
             }

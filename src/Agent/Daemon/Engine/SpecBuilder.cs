@@ -10,7 +10,9 @@ public static class SpecBuilder
 {
     public const long DefaultCpuPeriod = 100_000;
 
-    public static RuntimeSpec Build(ContainerModel c, string upperDir, string workDir)
+    /// <summary>overlayInRuntime: ccrun mounts the overlay inside the container's mount namespace
+    /// (nothing to leak on the host); any other runtime gets a rootfs the engine mounted.</summary>
+    public static RuntimeSpec Build(ContainerModel c, string upperDir, string workDir, bool overlayInRuntime)
     {
         var args = c.Args;
         var hostname = string.IsNullOrEmpty(c.Config.Hostname) ? c.Id[..12] : c.Config.Hostname;
@@ -90,6 +92,8 @@ public static class SpecBuilder
 
         if (hc.NetworkMode == "host")
             linux.Namespaces.RemoveAll(n => n.Type == "network");
+        if (!overlayInRuntime)
+            return spec;
         spec.Annotations[InitPlanner.OverlayLowerAnnotation] = c.Rootfs;
         spec.Annotations[InitPlanner.OverlayUpperAnnotation] = upperDir;
         spec.Annotations[InitPlanner.OverlayWorkAnnotation] = workDir;

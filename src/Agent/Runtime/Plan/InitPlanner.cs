@@ -207,6 +207,9 @@ public static class InitPlanner
         plan.Add("mount", "tmpfs", dest, "tmpfs", Num(baseFlags), "mode=755", "0", "dir");
         foreach (var h in ctx.CgroupHierarchies)
             plan.Add("mount", h.FsType, $"{dest}/{h.Name}", h.FsType, Num(baseFlags | (opts.Flags & MS_RDONLY)), h.Options, "0", "dir");
+        // The tmpfs holding the mount points had to be writable to create them; now seal it too.
+        if ((opts.Flags & MS_RDONLY) != 0)
+            plan.Add("mount", "tmpfs", dest, "tmpfs", Num(baseFlags | MS_REMOUNT | MS_RDONLY), "mode=755", "0", "dir");
     }
 
     private static void AddDevices(InitPlan plan, IEnumerable<LinuxDevice> devices, bool userNs)
