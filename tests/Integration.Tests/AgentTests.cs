@@ -110,6 +110,38 @@ public sealed class AgentTests
     }
 
     [RequiresRootFact]
+    public async Task LogsRotateBySizeAndFollowStreamsNewLines()
+    {
+        using var agent = new AgentProcess("--log-opt", "max-size=4k", "--log-opt", "max-file=3");
+        var id = await agent.CreateAsync(Container("i=0; while [ $i -lt 400 ]; do echo line $i; i=$((i+1)); done; sleep 1; echo late; sleep 1; echo last"));
+        await agent.PostAsync($"containers/{id}/start");
+        using var follow = await agent.Http.GetAsync($"containers/{id}/logs?stdout=1&follow=1&tail=0", HttpCompletionOption.ResponseHeadersRead);
+        var stream = await follow.Content.ReadAsStreamAsync();
+        var reader = Task.Run(async () =>
+        {
+            using var ms = new MemoryStream();
+            await stream.CopyToAsync(ms);
+            return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        });
+        await agent.PostAsync($"containers/{id}/wait");
+        var followed = await reader.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("late\n", followed);
+        Assert.Contains("last\n", followed);
+
+        var log = (await agent.InspectAsync(id)).GetProperty("LogPath").GetString()!;
+        Assert.True(File.Exists(log + ".1") && File.Exists(log + ".2"), "no rotated files");
+        Assert.False(File.Exists(log + ".3"), "more files kept than max-file");
+        foreach (var f in new[] { log, log + ".1", log + ".2" })
+            Assert.InRange(new FileInfo(f).Length, 1, 4096);
+        var kept = (await agent.LogsAsync(id, "stdout=1")).Select(f => f.Text).ToList();
+        Assert.Equal("last\n", kept[^1]);
+        Assert.DoesNotContain("line 0\n", kept); // rotated away
+        var numbers = kept.Where(t => t.StartsWith("line ", StringComparison.Ordinal)).Select(t => int.Parse(t[5..^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Enumerable.Range(numbers[0], numbers.Count), numbers); // contiguous, in order
+        Assert.Equal(399, numbers[^1]);
+    }
+
+    [RequiresRootFact]
     public async Task BadRequestsGetDockerStyleErrors()
     {
         using var agent = new AgentProcess();

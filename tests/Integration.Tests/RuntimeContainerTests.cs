@@ -181,6 +181,65 @@ public sealed class RuntimeContainerTests
     }
 
     [RequiresRootFact]
+    public void JoinsAnotherContainersNamespacesByPath()
+    {
+        using var first = new TestBundle(["sleep", "600"]);
+        Assert.Equal(0, first.Create().ExitCode);
+        Assert.Equal(0, first.Ccrun("start", first.Id).ExitCode);
+        var pid = first.InitPid();
+        string Ns(string type) => new FileInfo($"/proc/{pid}/ns/{type}").LinkTarget!;
+        using var second = new TestBundle(Sh("readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname"), s =>
+        {
+            s.Linux!.Namespaces.RemoveAll(n => n.Type is "network" or "uts");
+            s.Linux.Namespaces.Add(new LinuxNamespace { Type = "network", Path = $"/proc/{pid}/ns/net" });
+            s.Linux.Namespaces.Add(new LinuxNamespace { Type = "uts", Path = $"/proc/{pid}/ns/uts" });
+            s.Hostname = null;
+        });
+        var r = second.RunForeground();
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal($"{Ns("net")}\n{Ns("uts")}\nbox-{first.Id}\n", r.Stdout);
+    }
+
+    [RequiresRootFact]
+    public void NamespacedSysctlsApplyInsideOnly()
+    {
+        var hostForward = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
+        var wanted = hostForward == "1" ? "0" : "1";
+        using var b = new TestBundle(Sh("cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni"), s =>
+        {
+            s.Linux!.Sysctl["net.ipv4.ip_forward"] = wanted;
+            s.Linux.Sysctl["kernel.shmmni"] = "1234";
+        });
+        var r = b.RunForeground();
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal($"{wanted}\n1234\n", r.Stdout);
+        Assert.Equal(hostForward, File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
+    }
+
+    [RequiresRootFact]
+    public void DeviceCgroupDeniesDevicesOutsideTheAllowList()
+    {
+        // mknod is allowed (Docker's "b *:* m"), reading the disk it names is not.
+        using var b = new TestBundle(Sh("mknod /tmp/disk b 8 0 && echo made; head -c1 /tmp/disk >/dev/null && echo read || echo denied; head -c1 /dev/zero | wc -c"));
+        var r = b.RunForeground();
+        Assert.Equal("made\ndenied\n1\n", r.Stdout);
+        Assert.Contains("Operation not permitted", r.Stderr);
+    }
+
+    [RequiresRootFact]
+    public void CpuLimitsReachTheCgroup()
+    {
+        using var b = new TestBundle(["sleep", "600"], s => s.Linux!.Resources!.Cpu = new CpuResources { Shares = 512, Quota = 50000, Period = 100000, Cpus = "0" });
+        Assert.Equal(0, b.Create().ExitCode);
+        string Read(string file) => File.ReadAllText($"/sys/fs/cgroup/{file.Split('.')[0]}/containerconsole-test/{b.Id}/{file}").Trim();
+        Assert.Equal("512", Read("cpu.shares"));
+        Assert.Equal("50000", Read("cpu.cfs_quota_us"));
+        Assert.Equal("100000", Read("cpu.cfs_period_us"));
+        Assert.Equal("0", Read("cpuset.cpus"));
+        Assert.Contains(b.InitPid().ToString(CultureInfo.InvariantCulture), File.ReadAllText($"/sys/fs/cgroup/cpu/containerconsole-test/{b.Id}/cgroup.procs"));
+    }
+
+    [RequiresRootFact]
     public void WritesLandInTheUpperLayerNotTheSharedRootfs()
     {
         using var b = new TestBundle(Sh("echo data > /root/file; rm /bin/yes; ls /bin/yes 2>&1 || true"));

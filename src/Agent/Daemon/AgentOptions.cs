@@ -64,6 +64,7 @@ public sealed class AgentOptions
                 case "--live-restore": o.LiveRestore = inline is null or "true"; break;
                 case "-G" or "--group": o.SocketGroup = Value(); break;
                 case "--helper-dir": o.HelperDir = Value(); break;
+                case "--log-opt": o.ApplyLogOpt(Value()); break;
                 case "--config-file": o.ApplyConfigFile(Value()); break;
                 default: throw new ArgumentException($"unknown flag {a}");
             }
@@ -71,6 +72,34 @@ public sealed class AgentOptions
         if (o.Hosts.Count == 0)
             o.Hosts.Add($"unix://{Path.Combine(o.ExecRoot, "agent.sock")}");
         return o;
+    }
+
+    /// <summary>dockerd's --log-opt for the json-file driver: max-size (k/m/g suffixes) and max-file.</summary>
+    private void ApplyLogOpt(string opt)
+    {
+        var kv = opt.Split('=', 2);
+        if (kv.Length != 2)
+            throw new ArgumentException($"--log-opt {opt}: expected key=value");
+        switch (kv[0])
+        {
+            case "max-size":
+                LogMaxSize = ParseSize(kv[1]);
+                break;
+            case "max-file":
+                LogMaxFiles = int.TryParse(kv[1], out var n) && n >= 1 ? n : throw new ArgumentException($"--log-opt max-file={kv[1]}: must be a number >= 1");
+                break;
+            default:
+                throw new ArgumentException($"--log-opt {kv[0]}: unknown option (max-size, max-file)");
+        }
+    }
+
+    internal static long ParseSize(string text)
+    {
+        var t = text.Trim().ToLowerInvariant().TrimEnd('b');
+        long mult = t.EndsWith('k') ? 1024 : t.EndsWith('m') ? 1024 * 1024 : t.EndsWith('g') ? 1024L * 1024 * 1024 : 1;
+        if (mult > 1)
+            t = t[..^1];
+        return long.TryParse(t, out var v) && v > 0 ? v * mult : throw new ArgumentException($"invalid size \"{text}\"");
     }
 
     // dockerd's daemon.json keys where they overlap.
