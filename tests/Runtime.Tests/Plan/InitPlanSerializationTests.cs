@@ -186,7 +186,7 @@ public class InitPlanSerializationTests(NativePlanParser native) : IClassFixture
     [InlineData("5:clone,;\n;\n", "plan: empty record at byte 10")]
     [InlineData(";", "plan: empty record at byte 0")]
     [InlineData("5:clo", "plan: malformed token at byte 0")] // truncated
-    [InlineData("18446744073709551615:x,;\n", "plan: malformed token at byte 0")] // length overflows size_t
+    [InlineData("18446744073709551615:x,;\n", "plan: token length at byte 0 exceeds the plan")] // would overflow size_t
     [InlineData("2:op,1:1,1:2,1:3,1:4,1:5,1:6,1:7,1:8,1:9,2:10,2:11,;\n", "plan: too many fields in \"op\"")]
     public void CParserRejectsMalformedPlans(string plan, string message)
     {

@@ -301,6 +301,7 @@ public class InitPlannerTests
                 ["cgroup", "sys/fs/cgroup/memory", "cgroup", N(baseFlags | MS_RDONLY), "memory", "0", "dir"],
                 ["cgroup", "sys/fs/cgroup/cpu,cpuacct", "cgroup", N(baseFlags | MS_RDONLY), "cpu,cpuacct", "0", "dir"],
                 ["cgroup", "sys/fs/cgroup/systemd", "cgroup", N(baseFlags | MS_RDONLY), "none,name=systemd", "0", "dir"],
+                ["tmpfs", "sys/fs/cgroup", "tmpfs", N(baseFlags | MS_REMOUNT | MS_RDONLY), "mode=755", "0", "dir"],
             ],
             cgroupMounts);
     }
