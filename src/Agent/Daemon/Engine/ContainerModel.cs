@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace ContainerConsole.Agent.Engine;
 
 /// <summary>Config as in the Docker Engine API's ContainerConfig (the part the engine supports so far).</summary>
-public sealed class ContainerConfig
+public class ContainerConfig
 {
     public string? Hostname { get; set; }
     public string? User { get; set; }
@@ -50,21 +50,9 @@ public sealed class HostConfig
     public RestartPolicy? RestartPolicy { get; set; }
 }
 
-/// <summary>The body of POST /containers/create.</summary>
-public sealed class CreateContainerRequest
+/// <summary>The body of POST /containers/create: the container config with the host config beside it.</summary>
+public sealed class CreateContainerRequest : ContainerConfig
 {
-    public string? Hostname { get; set; }
-    public string? User { get; set; }
-    public bool Tty { get; set; }
-    public bool OpenStdin { get; set; }
-    public List<string>? Env { get; set; }
-    public List<string>? Cmd { get; set; }
-    public List<string>? Entrypoint { get; set; }
-    public string? Image { get; set; }
-    public string? WorkingDir { get; set; }
-    public Dictionary<string, string>? Labels { get; set; }
-    public string? StopSignal { get; set; }
-    public int? StopTimeout { get; set; }
     public HostConfig? HostConfig { get; set; }
 
     public ContainerConfig ToConfig() => new()

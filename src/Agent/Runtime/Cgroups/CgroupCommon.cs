@@ -75,6 +75,39 @@ internal static class CgroupCommon
             CollectPids(fs, System.IO.Path.Combine(dir, child), into);
     }
 
+    /// <summary>
+    /// Signals every task with the cgroup frozen, so a forking process cannot
+    /// outrun the loop; frozen tasks cannot act on a signal, so SIGKILL thaws even
+    /// a paused container to let it die.
+    /// </summary>
+    public static void SignalFrozen(ICgroupManager cgroup, bool canFreeze, int signal, CgroupOptions options)
+    {
+        var wasFrozen = cgroup.GetFreezerState() == CgroupFreezerState.Frozen;
+        var froze = false;
+        if (canFreeze && !wasFrozen)
+        {
+            try
+            {
+                cgroup.Freeze();
+                froze = true;
+            }
+            catch (CgroupException)
+            {
+                // Could not freeze (forking storm); signal without it rather than not at all.
+            }
+        }
+        try
+        {
+            foreach (var pid in cgroup.GetPids())
+                Signal(options, pid, signal);
+        }
+        finally
+        {
+            if (froze || (wasFrozen && signal == SIGKILL))
+                cgroup.Thaw();
+        }
+    }
+
     public static void Signal(CgroupOptions options, int pid, int signal)
     {
         if (options.SignalProcess is { } custom)

@@ -420,31 +420,7 @@ public sealed class CgroupV1Manager : ICgroupManager
 
     public void KillAll(int signal)
     {
-        var froze = false;
-        var wasFrozen = GetFreezerState() == CgroupFreezerState.Frozen;
-        if (DirectoryOf("freezer") is not null && !wasFrozen)
-        {
-            try
-            {
-                Freeze();
-                froze = true;
-            }
-            catch (CgroupException)
-            {
-                // Could not freeze (forking storm); signal without it rather than not at all.
-            }
-        }
-        try
-        {
-            foreach (var pid in GetPids())
-                Signal(_options, pid, signal);
-        }
-        finally
-        {
-            // Frozen tasks cannot act on a signal; SIGKILL must thaw even a paused container to let it die.
-            if (froze || (wasFrozen && signal == SIGKILL))
-                Thaw();
-        }
+        SignalFrozen(this, DirectoryOf("freezer") is not null, signal, _options);
     }
 
     public void Destroy()

@@ -318,32 +318,7 @@ public sealed class CgroupV2Manager : ICgroupManager
             _fs.WriteFile(F("cgroup.kill"), "1");
             return;
         }
-        var canFreeze = _fs.FileExists(F("cgroup.freeze"));
-        var wasFrozen = GetFreezerState() == CgroupFreezerState.Frozen;
-        var froze = false;
-        if (canFreeze && !wasFrozen)
-        {
-            try
-            {
-                Freeze();
-                froze = true;
-            }
-            catch (CgroupException)
-            {
-                // Could not freeze; signal without it rather than not at all.
-            }
-        }
-        try
-        {
-            foreach (var pid in GetPids())
-                Signal(_options, pid, signal);
-        }
-        finally
-        {
-            // Frozen tasks cannot act on a signal; SIGKILL must thaw even a paused container to let it die.
-            if (froze || (wasFrozen && signal == SIGKILL))
-                Thaw();
-        }
+        SignalFrozen(this, _fs.FileExists(F("cgroup.freeze")), signal, _options);
     }
 
     public void Destroy()
