@@ -81,8 +81,8 @@ internal static class Verbs
         Process process;
         if (cl.Get("process", "p") is { } file)
         {
-            process = JsonSerializer.Deserialize(File.ReadAllText(file), RuntimeSpecJson.Default.Process)
-                      ?? throw new SpecValidationException($"{file}: empty process");
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            process = RuntimeSpecReader.ReadProcess(doc.RootElement, "process");
         }
         else
         {
@@ -145,7 +145,8 @@ internal static class Verbs
         if (cl.Get("resources", "r") is { } file)
         {
             var json = file == "-" ? Console.In.ReadToEnd() : File.ReadAllText(file);
-            return JsonSerializer.Deserialize(json, RuntimeSpecJson.Default.LinuxResources) ?? new LinuxResources();
+            using var doc = JsonDocument.Parse(json);
+            return RuntimeSpecReader.ReadResources(doc.RootElement);
         }
         var r = new LinuxResources();
         long? L(string name) => cl.Get(name) is { } v ? long.Parse(v, CultureInfo.InvariantCulture) : null;

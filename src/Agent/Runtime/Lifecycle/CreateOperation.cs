@@ -33,7 +33,7 @@ public static class CreateOperation
         if (ctx.Store.Exists(o.Id))
             throw new InvalidStatusException($"container \"{o.Id}\" already exists");
         var bundle = Path.GetFullPath(o.Bundle);
-        var spec = SpecValidator.Load(bundle);
+        var spec = SpecValidator.Load(bundle, out var specJson);
         var rootfs = SpecValidator.Validate(spec, bundle);
         var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompCache.Get(profile, ctx.Store.SeccompCacheDir) : null;
 
@@ -44,10 +44,6 @@ public static class CreateOperation
         int initPid = 0, helperPid = 0, report = -1;
         try
         {
-            var cgroupsPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? $"/containerconsole/{o.Id}" : spec.Linux!.CgroupsPath!;
-            cgroup = ctx.Cgroups(cgroupsPath);
-            cgroup.Create();
-            cgroup.Apply(spec.Linux?.Resources);
             string? fifo = null;
             if (!foreground)
             {
@@ -59,23 +55,35 @@ public static class CreateOperation
                 RuntimeContext.HostCgroupHierarchies(), CapabilitySet.LastCap, Wait: foreground));
 
             (helperPid, report) = SpawnInit(ctx, dir, plan);
+            // The cgroup is made while ccinit starts and clones; init waits for "go" before it runs anything.
+            var cgroupsPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? $"/containerconsole/{o.Id}" : spec.Linux!.CgroupsPath!;
+            cgroup = ctx.Cgroups(cgroupsPath);
+            cgroup.Create();
+            cgroup.Apply(spec.Linux?.Resources);
             initPid = ReadPid(report);
             cgroup.AddProcess(initPid);
             var record = new ContainerRecord
             {
                 Id = o.Id, Bundle = bundle, Rootfs = rootfs, InitPid = initPid, Created = DateTime.UtcNow,
-                InitStartTime = ProcessIdentity.ReadStartTime(initPid) ?? 0, CgroupsPath = cgroupsPath, Config = spec,
+                InitStartTime = ProcessIdentity.ReadStartTime(initPid) ?? 0, CgroupsPath = cgroupsPath, Config = spec, ConfigJson = specJson,
                 Started = foreground,
             };
-            ctx.Store.Save(record);
             var hooks = spec.Hooks;
             if (hooks is not null)
             {
+                // Hooks may look the container up: its state must exist before they run.
+                ctx.Store.Save(record);
                 var doc = StateOperation.Document(record, ContainerStatus.Creating);
                 Hooks.Run(hooks.CreateRuntime, doc, "createRuntime");
                 Hooks.Run(hooks.Prestart, doc, "prestart");
+                Fds.WriteAll(report, "go\n"u8);
             }
-            Fds.WriteAll(report, "go\n"u8);
+            else
+            {
+                // Nothing can see the container before create returns: save while init sets up.
+                Fds.WriteAll(report, "go\n"u8);
+                ctx.Store.Save(record);
+            }
             var line = Fds.ReadLine(report);
             if (line != "ready")
                 throw new ContainerSetupException(line is not null && line.StartsWith("error ", StringComparison.Ordinal)

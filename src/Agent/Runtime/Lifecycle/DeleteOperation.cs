@@ -6,9 +6,12 @@ namespace ContainerConsole.Runtime.Lifecycle;
 /// <summary>delete: remove the cgroup and state of a stopped container (force: kill it first), then run poststop hooks.</summary>
 public static class DeleteOperation
 {
-    public static void Delete(RuntimeContext ctx, string id, bool force, TextWriter? warnings = null)
+    public static void Delete(RuntimeContext ctx, string id, bool force, TextWriter? warnings = null) =>
+        Delete(ctx, ctx.Store.Load(id), force, warnings);
+
+    public static void Delete(RuntimeContext ctx, ContainerRecord r, bool force, TextWriter? warnings = null)
     {
-        var r = ctx.Store.Load(id);
+        var id = r.Id;
         var status = StateOperation.StatusOf(ctx, r);
         if (!status.CanDelete(force))
             throw ContainerStatusGuards.Refuse("delete", id, status);

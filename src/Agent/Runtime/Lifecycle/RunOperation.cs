@@ -35,7 +35,7 @@ public static class RunOperation
         {
             Fds.Close(launched.ReportFd);
         }
-        DeleteOperation.Delete(ctx, o.Id, force: true, warnings);
+        DeleteOperation.Delete(ctx, launched.Record, force: true, warnings);
         return code;
     }
 }

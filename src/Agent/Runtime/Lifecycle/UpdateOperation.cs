@@ -14,6 +14,7 @@ public static class UpdateOperation
         ctx.Cgroups(r.CgroupsPath).Apply(resources);
         r.Config.Linux ??= new Linux();
         r.Config.Linux.Resources = Merge(r.Config.Linux.Resources, resources);
+        r.ConfigJson = null; // no longer the bundle's text
         ctx.Store.Save(r);
     }
 

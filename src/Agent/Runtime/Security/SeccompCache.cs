@@ -20,7 +20,7 @@ public static class SeccompCache
 
     public static Entry Get(LinuxSeccomp profile, string cacheDir)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(profile, RuntimeSpecJson.Default.LinuxSeccomp);
+        var json = profile.RawJson ?? JsonSerializer.SerializeToUtf8Bytes(profile, RuntimeSpecJson.Default.LinuxSeccomp);
         var path = System.IO.Path.Combine(cacheDir, Fnv1a64(json).ToString("x16") + ".bpf");
         var offset = 8 + json.Length;
         if (File.Exists(path))

@@ -185,6 +185,10 @@ public sealed class BlockIoResources
 
 public sealed class LinuxSeccomp
 {
+    /// <summary>The profile's JSON as it stood in config.json (a cheap cache key); null when built in memory.</summary>
+    [JsonIgnore]
+    public byte[]? RawJson { get; set; }
+
     public string DefaultAction { get; set; } = "";
     public uint? DefaultErrnoRet { get; set; }
     public List<string> Architectures { get; set; } = [];
@@ -230,6 +234,4 @@ public sealed class ContainerStateDocument
 [JsonSerializable(typeof(Process))]
 [JsonSerializable(typeof(LinuxResources))]
 [JsonSerializable(typeof(LinuxSeccomp))]
-// State shares the context: one set of converters to initialise per process start.
-[JsonSerializable(typeof(ContainerConsole.Runtime.State.ContainerRecord))]
 public sealed partial class RuntimeSpecJson : JsonSerializerContext;

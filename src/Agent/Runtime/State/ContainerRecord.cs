@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ContainerConsole.Runtime.Spec;
 
 namespace ContainerConsole.Runtime.State;
@@ -16,6 +15,9 @@ public sealed class ContainerRecord
     public bool Started { get; set; }
     public string CgroupsPath { get; set; } = "";
     public RuntimeSpec Config { get; set; } = new();
+
+    /// <summary>Config as JSON, when it is known to match Config (as read from the bundle); cleared by changes.</summary>
+    public byte[]? ConfigJson { get; set; }
 }
 
 /// <summary>The runtime's --root directory: one directory per container.</summary>
@@ -35,12 +37,18 @@ public sealed class StateStore(string root)
         var file = Path.Combine(DirOf(id), "state.json");
         if (!File.Exists(file))
             throw new ContainerNotFoundException(id);
-        return JsonSerializer.Deserialize(File.ReadAllBytes(file), RuntimeSpecJson.Default.ContainerRecord)
-               ?? throw new ContainerNotFoundException(id);
+        try
+        {
+            return StateFile.Read(File.ReadAllBytes(file));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new SpecValidationException($"{file}: unreadable state: {e.Message}");
+        }
     }
 
     public void Save(ContainerRecord record) =>
-        AtomicFile.Write(Path.Combine(DirOf(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeSpecJson.Default.ContainerRecord));
+        AtomicFile.Write(Path.Combine(DirOf(record.Id), "state.json"), StateFile.Write(record));
 
     public IEnumerable<string> List() =>
         Directory.Exists(Root)
