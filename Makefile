@@ -45,7 +45,10 @@ test-deps:
 	fi
 
 test: test-deps build
-	CONTAINERCONSOLE_BIN=$(CURDIR)/bin $(DOTNET) test ContainerConsole.sln -c Release --nologo -v quiet --logger "console;verbosity=normal"
+	@rc=0; \
+	CONTAINERCONSOLE_BIN=$(CURDIR)/bin $(DOTNET) test ContainerConsole.sln -c Release --nologo -v quiet --logger "console;verbosity=normal" || rc=$$?; \
+	tests/check-leaks.sh || rc=1; \
+	exit $$rc
 
 bench: test-deps build
 	bench/run-vs-runc.sh

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run by `make test` after the suites: nothing the tests made may outlive them —
+# no container processes or monitors, no mounts of test bundles or agents, no
+# test cgroups with tasks. Empty parent cgroups the tests created are removed.
+set -uo pipefail
+fail=0
+
+leaked_mounts=$(grep -E '/(cc-bundle-|cc-agent-|cc-state-|cc-bench)' /proc/self/mountinfo || true)
+if [ -n "$leaked_mounts" ]; then
+  echo "LEAK: mounts left by the tests:"; echo "$leaked_mounts"; fail=1
+fi
+
+for dir in /sys/fs/cgroup/*/containerconsole-test /sys/fs/cgroup/*/cc-bench; do
+  [ -d "$dir" ] || continue
+  tasks=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | wc -l)
+  if [ "$tasks" -ne 0 ]; then
+    echo "LEAK: $dir still has $tasks processes"; fail=1
+  fi
+  children=$(find "$dir" -mindepth 1 -type d | wc -l)
+  if [ "$children" -ne 0 ]; then
+    echo "LEAK: $dir still has $children container cgroups"; find "$dir" -mindepth 1 -type d; fail=1
+  fi
+  rmdir "$dir" 2>/dev/null || true
+done
+
+# Monitors or inits of test containers: their command lines name the test directories.
+for p in /proc/[0-9]*; do
+  cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+  case "$cmd" in
+    *ccshim*cc-agent-*|*ccinit*|*ccrun*cc-state-*) echo "LEAK: process ${p#/proc/}: $cmd"; fail=1 ;;
+  esac
+done
+
+if [ "$fail" -eq 0 ]; then
+  echo "leak check: no mounts, cgroups or processes left behind"
+fi
+exit $fail
