@@ -3,6 +3,7 @@ using ContainerConsole.Agent;
 using ContainerConsole.Agent.Api;
 using ContainerConsole.Agent.Engine;
 using ContainerConsole.Runtime.Interop;
+using ContainerConsole.Runtime.Security;
 
 // ccagent: the root daemon. Its API is the Docker Engine API on a unix socket.
 ProcessSpawner.ResetSigchld();
@@ -24,6 +25,11 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
 builder.Services.AddSingleton<ContainerEngine>();
+var seLinux = SeLinux.Detect();
+builder.Services.AddSingleton(seLinux);
+var mcs = new McsAllocator();
+builder.Services.AddSingleton(mcs);
+builder.Services.AddSingleton(new SeLinuxLabeler(mcs, seLinux.Enabled));
 builder.Services.AddHostedService<ExitWatcher>();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = null);
 builder.WebHost.ConfigureKestrel(k =>
@@ -87,7 +93,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
     // root:root 0660, or root:GROUP with --group so an unprivileged server can connect.
     foreach (var host in options.Hosts.Where(h => h.StartsWith("unix://", StringComparison.Ordinal)))
         SocketPermissions.Apply(host["unix://".Length..], options.SocketGroup);
-    Console.WriteLine($"ccagent listening on {string.Join(", ", options.Hosts)} (data root {options.DataRoot})");
+    Console.WriteLine($"ccagent listening on {string.Join(", ", options.Hosts)} (data root {options.DataRoot}; SELinux {seLinux.Detail})");
 });
 app.Run();
 return 0;

@@ -697,6 +697,13 @@ static void child_main(unsigned long clone_flags, struct preloaded *pre)
         /* The parent is gone by now: later failures go to the container's stderr. */
         sync_fd = 2;
     }
+    if ((r = find("selinux"))) {
+        /* The label the kernel gives the process at execve (sVirt). */
+        int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, r->f[0], strlen(r->f[0])) < 0)
+            die("set SELinux exec label %s", r->f[0]);
+        close(fd);
+    }
     if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die("no_new_privs");
     if (pre->bpf && nnp)

@@ -71,6 +71,8 @@ public static class DockerViews
         c.State.RestartCount,
         Driver = "overlay",
         Platform = "linux",
+        c.ProcessLabel,
+        c.MountLabel,
         HostConfig = c.HostConfig,
         Config = c.Config,
         GraphDriver = new { Name = "overlay", Data = new { LowerDir = c.Rootfs, UpperDir = upperDir, WorkDir = workDir } },

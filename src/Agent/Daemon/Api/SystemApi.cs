@@ -1,4 +1,5 @@
 using ContainerConsole.Agent.Engine;
+using ContainerConsole.Runtime.Security;
 
 namespace ContainerConsole.Agent.Api;
 
@@ -28,7 +29,7 @@ public static class SystemApi
             KernelVersion = Environment.OSVersion.Version.ToString(),
             Components = new[] { new { Name = "Engine", Version = "0.1.0" } },
         }));
-        app.MapGet("/info", (ContainerEngine engine, AgentOptions o) =>
+        app.MapGet("/info", (ContainerEngine engine, AgentOptions o, SeLinuxState seLinux) =>
         {
             var all = engine.All.ToList();
             return Results.Json(new
@@ -51,7 +52,9 @@ public static class SystemApi
                 Runtimes = new Dictionary<string, object> { ["ccrun"] = new { path = o.RuntimePath("ccrun") } },
                 LiveRestoreEnabled = o.LiveRestore,
                 CgroupVersion = Directory.Exists("/sys/fs/cgroup/memory") ? "1" : "2",
-                SecurityOptions = new[] { "name=seccomp,profile=builtin", "name=cgroupns" },
+                SecurityOptions = seLinux.Enabled
+                    ? new[] { "name=seccomp,profile=builtin", "name=selinux", "name=cgroupns" }
+                    : new[] { "name=seccomp,profile=builtin", "name=cgroupns" },
             });
         });
         return app;

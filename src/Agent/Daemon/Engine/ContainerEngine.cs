@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ContainerConsole.Runtime.Cgroups;
 using ContainerConsole.Runtime.Lifecycle;
+using ContainerConsole.Runtime.Security;
 using ContainerConsole.Runtime.Spec;
 using ContainerConsole.Runtime.State;
 
@@ -14,7 +15,7 @@ namespace ContainerConsole.Agent.Engine;
 /// per-container monitors. State is kept in container.json (crash-safe) and
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
-public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ILogger<ContainerEngine> log)
+public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, SeLinuxLabeler labeler, McsAllocator mcs, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -31,6 +32,8 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         foreach (var c in store.LoadAll())
         {
             _containers[c.Id] = c;
+            if (c.ProcessLabel.Length > 0 && SeLinuxLabel.TryParse(c.ProcessLabel, out var label))
+                mcs.Reserve(label.Level); // pairs of existing containers stay theirs
             if (!c.State.IsActive)
                 continue;
             if (store.ReadExit(c.Id) is not null)
@@ -101,6 +104,17 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 Args = args,
             };
             c.Name = name ?? NameGenerator.Generate(n => _containers.Values.Any(x => x.Name == n));
+            ContainerLabels labels;
+            try
+            {
+                // sVirt: a unique MCS pair per container when SELinux is on; options are checked either way.
+                labels = labeler.Choose((c.HostConfig.SecurityOpt ?? []).Where(o => o.StartsWith("label", StringComparison.Ordinal)));
+            }
+            catch (ContainerConsole.Runtime.SpecValidationException e)
+            {
+                throw EngineException.BadRequest(e.Message);
+            }
+            (c.ProcessLabel, c.MountLabel) = (labels.ProcessLabel, labels.MountLabel);
             Directory.CreateDirectory(Path.Combine(store.Bundle(c.Id), "rootfs"));
             Directory.CreateDirectory(store.Upper(c.Id));
             Directory.CreateDirectory(store.Work(c.Id));
@@ -114,6 +128,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             catch
             {
+                labeler.Release(labels);
                 store.Remove(c.Id);
                 throw;
             }
@@ -257,6 +272,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
+            labeler.Release(new ContainerLabels(c.ProcessLabel, c.MountLabel));
         }
         finally
         {

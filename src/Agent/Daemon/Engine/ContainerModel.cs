@@ -92,6 +92,8 @@ public sealed class ContainerModel
     public HostConfig HostConfig { get; set; } = new();
     public ContainerRunState State { get; set; } = new();
     public List<string> Args { get; set; } = [];
+    public string ProcessLabel { get; set; } = "";
+    public string MountLabel { get; set; } = "";
 }
 
 /// <summary>The record ccshim writes when the container exits.</summary>

@@ -47,7 +47,7 @@ public static class SpecBuilder
                     linux.Seccomp = null;
                     break;
                 case "label":
-                    break; // SELinux is reported as disabled on this kernel; labels are accepted and recorded
+                    break; // chosen by the engine's labeler (sVirt), applied below
                 default:
                     throw EngineException.BadRequest($"unsupported security option \"{opt}\"");
             }
@@ -61,6 +61,11 @@ public static class SpecBuilder
             linux.ReadonlyPaths = [];
             linux.Resources!.Devices = [new DeviceCgroupRule { Allow = true, Access = "rwm" }];
             spec.Mounts.First(m => m.Destination == "/sys").Options.Remove("ro");
+        }
+        if (c.ProcessLabel.Length > 0)
+        {
+            process.SelinuxLabel = c.ProcessLabel;
+            linux.MountLabel = c.MountLabel;
         }
         spec.Root!.Readonly = hc.ReadonlyRootfs;
         linux.CgroupsPath = $"/containerconsole/{c.Id}";

@@ -29,7 +29,7 @@ public static class ExecOperation
         var namespaces = (r.Config.Linux?.Namespaces ?? []).Select(n => n.Type).Where(t => t != "user" || HasOwnUserNs(r.InitPid));
         var plan = InitPlanner.ForExec(o.Process, r.InitPid, namespaces, new PlanContext(
             r.Rootfs, null, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, o.ConsoleSocket, [], CapabilitySet.LastCap,
-            Wait: true, Detach: o.Detach));
+            Wait: true, Detach: o.Detach, SeLinuxEnabled: ctx.SeLinuxEnabled));
 
         var tmpDir = Path.Combine(ctx.Store.DirOf(o.Id), "exec-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(tmpDir);

@@ -14,6 +14,13 @@ public sealed class RuntimeContext(StateStore store, string initPath, Func<strin
 
     public Func<string, ICgroupManager> Cgroups { get; } = cgroups;
 
+    /// <summary>Whether labels are applied; read once per command (this kernel has no SELinux: false).</summary>
+    public bool SeLinuxEnabled => _seLinux.Value.Enabled;
+
+    // The selinuxfs check first: reading mountinfo on every create would cost more than the answer is worth here.
+    private readonly Lazy<Security.SeLinuxState> _seLinux = new(() =>
+        File.Exists(Security.SeLinux.DefaultMountPoint + "/enforce") ? Security.SeLinux.Detect() : Security.SeLinuxState.Disabled("no selinuxfs"));
+
     /// <summary>The default: state under root, ccinit next to the running binary, the host's cgroup layout.</summary>
     public static RuntimeContext ForHost(string root, string? initPath = null)
     {

@@ -20,7 +20,8 @@ public sealed record PlanContext(
     IReadOnlyList<CgroupMountSource> CgroupHierarchies,
     int LastCap,
     bool Wait,
-    bool Detach = false);
+    bool Detach = false,
+    bool SeLinuxEnabled = false);
 
 /// <summary>
 /// Turns a validated spec into the ordered steps ccinit performs. Pure: all
@@ -76,8 +77,10 @@ public static class InitPlanner
 
         // mknod is refused in any user namespace but the initial one, joined or new.
         var userNs = linux.Namespaces.Any(n => n.Type == "user");
+        // sVirt: the container's files on tmpfs-like mounts carry its MCS label.
+        var mountLabel = ctx.SeLinuxEnabled && !string.IsNullOrEmpty(linux.MountLabel) ? linux.MountLabel : null;
         foreach (var m in spec.Mounts)
-            AddMount(plan, m, ctx, newNs.Contains("cgroup"));
+            AddMount(plan, m, ctx, newNs.Contains("cgroup"), mountLabel);
         AddDevices(plan, DefaultDevices.Concat(linux.Devices), userNs);
         plan.Add("symlink", "/proc/self/fd", "dev/fd");
         plan.Add("symlink", "/proc/self/fd/0", "dev/stdin");
@@ -150,6 +153,9 @@ public static class InitPlanner
             plan.Add("nnp");
         if (ctx.SeccompFile is not null)
             plan.Add("seccomp", Num(ctx.SeccompFlags), ctx.SeccompFile, ctx.SeccompProgramOffset.ToString(CultureInfo.InvariantCulture));
+        // Written to /proc/thread-self/attr/exec just before execve; ignored when SELinux is off, as runc does.
+        if (ctx.SeLinuxEnabled && !string.IsNullOrEmpty(process.SelinuxLabel))
+            plan.Add("selinux", process.SelinuxLabel);
         plan.Add("user", Num(process.User.Uid), Num(process.User.Gid), string.Join(',', process.User.AdditionalGids));
         if (process.Capabilities is { } caps)
         {
@@ -170,9 +176,13 @@ public static class InitPlanner
             plan.Add("arg", a);
     }
 
-    private static void AddMount(InitPlan plan, Mount m, PlanContext ctx, bool cgroupNs)
+    private static readonly HashSet<string> LabelledFilesystems = ["tmpfs", "devpts", "mqueue"];
+
+    private static void AddMount(InitPlan plan, Mount m, PlanContext ctx, bool cgroupNs, string? mountLabel)
     {
         var opts = MountOptions.Parse(m.Options);
+        if (mountLabel is not null && LabelledFilesystems.Contains(m.Type ?? ""))
+            opts = opts with { Data = string.Join(',', new[] { opts.Data, $"context=\"{mountLabel}\"" }.Where(d => d.Length > 0)) };
         var dest = m.Destination.TrimStart('/');
         var type = m.Type ?? (opts.IsBind ? "bind" : "");
         if (type == "cgroup" || type == "cgroup2")
