@@ -132,6 +132,53 @@ public sealed class RuntimeLifecycleTests
     }
 
     [RequiresRootFact]
+    public void InContainerHooksRunInsideWithTheState()
+    {
+        var log = Path.Combine(Path.GetTempPath(), "cc-hook-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var b = new TestBundle(["sh", "-c", "cat /started; echo main"], s => s.Hooks = new Hooks
+            {
+                // createContainer: host path, container namespaces, before pivot_root.
+                CreateContainer = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"cat > {log}; readlink /proc/self/ns/uts >> {log}.ns"] }],
+                // startContainer: resolved and run inside the container, before the process.
+                StartContainer = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", "echo hook-ran > /started"], Env = ["PATH=/bin"] }],
+            });
+            Assert.Equal(0, b.Create().ExitCode);
+            var pid = b.InitPid();
+            using (var doc = JsonDocument.Parse(File.ReadAllText(log)))
+            {
+                Assert.Equal(b.Id, doc.RootElement.GetProperty("id").GetString());
+                Assert.Equal(pid, doc.RootElement.GetProperty("pid").GetInt32());
+                Assert.Equal(b.Dir, doc.RootElement.GetProperty("bundle").GetString());
+            }
+            Assert.Equal(new FileInfo($"/proc/{pid}/ns/uts").LinkTarget, File.ReadAllText(log + ".ns").Trim());
+            Assert.Equal(0, b.Ccrun("start", b.Id).ExitCode);
+            b.WaitForOutput("main", TimeSpan.FromSeconds(20));
+            Assert.Equal("hook-ran\nmain\n", b.Output);
+        }
+        finally
+        {
+            foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(log) + "*"))
+                File.Delete(f);
+        }
+    }
+
+    [RequiresRootFact]
+    public void AFailingStartContainerHookStopsTheContainer()
+    {
+        using var b = new TestBundle(["echo", "must not run"], s => s.Hooks = new Hooks
+        {
+            StartContainer = [new Hook { Path = "/bin/false" }],
+        });
+        Assert.Equal(0, b.Create().ExitCode);
+        b.Ccrun("start", b.Id);
+        b.WaitForStatus("stopped", TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain("must not run", b.Output);
+        Assert.Contains("startContainer hook /bin/false failed", b.Output);
+    }
+
+    [RequiresRootFact]
     public void BadInputIsRefusedAtCreateAndLeavesNothing()
     {
         void Refused(string expected, Action<RuntimeSpec>? customize = null, IEnumerable<string>? args = null, Action<TestBundle>? after = null)

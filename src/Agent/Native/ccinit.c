@@ -559,6 +559,78 @@ static void exec_process(void)
     die("exec %s: not found in PATH %s", argv[0], path_env);
 }
 
+/* --- hooks that run inside the container's namespaces --------------------- */
+
+static pid_t host_pid; /* init's pid as the runtime sees it, sent with "go" */
+
+/* Runs every hook of a phase ("hook PHASE PATH TIMEOUT", then its "hookarg" and
+ * "hookenv" records) with the container state on stdin, as the runtime's own
+ * hooks get it. createContainer runs before pivot_root (path resolved on the
+ * host), startContainer after start, before the user's process (path resolved
+ * in the container). A failing hook fails the container. */
+static void run_hooks(const char *phase, const char *status)
+{
+    const struct plan_record *tpl = find("hookstate");
+    for (int i = 0; i < plan.nrecords; i++) {
+        const struct plan_record *h = &plan.records[i];
+        if (!is(h, "hook") || h->nfields < 3 || strcmp(h->f[0], phase) != 0)
+            continue;
+        char *argv[64], *envp[64];
+        int na = 0, ne = 0;
+        for (int j = i + 1; j < plan.nrecords; j++) {
+            const struct plan_record *x = &plan.records[j];
+            if (is(x, "hookarg") && na < 63)
+                argv[na++] = x->f[0];
+            else if (is(x, "hookenv") && ne < 63)
+                envp[ne++] = x->f[0];
+            else
+                break;
+        }
+        if (na == 0)
+            argv[na++] = h->f[1];
+        argv[na] = NULL;
+        envp[ne] = NULL;
+        int in[2];
+        if (pipe2(in, O_CLOEXEC) < 0)
+            die("pipe for %s hook", phase);
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork %s hook", phase);
+        if (pid == 0) {
+            dup2(in[0], 0);
+            execve(h->f[1], argv, envp);
+            _exit(127);
+        }
+        close(in[0]);
+        if (tpl && tpl->nfields >= 2) {
+            char state[8192];
+            int n = snprintf(state, sizeof(state), "%s\"status\":\"%s\",\"pid\":%d%s", tpl->f[0], status, host_pid, tpl->f[1]);
+            if (n > 0 && write(in[1], state, (size_t)n) < 0) {
+                /* a hook need not read its stdin */
+            }
+        }
+        close(in[1]);
+        long timeout_ms = (long)num(h->f[2]) * 1000;
+        int st = 0;
+        for (long waited = 0;; waited += 5) {
+            pid_t w = waitpid(pid, &st, WNOHANG);
+            if (w == pid)
+                break;
+            if (timeout_ms > 0 && waited >= timeout_ms) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &st, 0);
+                errno = 0;
+                die("%s hook %s timed out after %s s", phase, h->f[1], h->f[2]);
+            }
+            usleep(5000);
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            errno = 0;
+            die("%s hook %s failed (status 0x%x)", phase, h->f[1], st);
+        }
+    }
+}
+
 /* --- the container's first process -------------------------------------- */
 
 struct preloaded {
@@ -572,9 +644,12 @@ struct preloaded {
 static void child_main(unsigned long clone_flags, struct preloaded *pre)
 {
     in_child = 1;
-    char go;
-    if (read(sync_fd, &go, 1) != 1 || go != 'g')
+    char go[32];
+    ssize_t gn = read(sync_fd, go, sizeof(go) - 1);
+    if (gn < 1 || go[0] != 'g')
         _exit(1); /* the runtime gave up: nothing to report to */
+    go[gn] = 0;
+    host_pid = atoi(go + 1);
 
     if (find("cgroupns") && unshare(CLONE_NEWCGROUP) < 0)
         die("unshare cgroup namespace");
@@ -615,6 +690,7 @@ static void child_main(unsigned long clone_flags, struct preloaded *pre)
                 do_symlink(rootfd, r);
         }
         close(rootfd);
+        run_hooks("createContainer", "created");
         pivot_into(rootfs->f[0], new_mnt);
     }
 
@@ -697,6 +773,7 @@ static void child_main(unsigned long clone_flags, struct preloaded *pre)
         /* The parent is gone by now: later failures go to the container's stderr. */
         sync_fd = 2;
     }
+    run_hooks("startContainer", "running");
     if ((r = find("selinux"))) {
         /* The label the kernel gives the process at execve (sVirt). */
         int fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
@@ -848,7 +925,9 @@ int main(void)
         waitpid(pid, NULL, 0);
         _exit(1);
     }
-    if (write(sp[0], "g", 1) != 1)
+    char gomsg[32];
+    int gl = snprintf(gomsg, sizeof(gomsg), "g%d", pid);
+    if (write(sp[0], gomsg, (size_t)gl) != gl)
         die("signal container init");
 
     if (read_line(sp[0], line, sizeof(line)) <= 0) {

@@ -293,7 +293,12 @@ public class SpecValidatorTests : IDisposable
         SpecValidator.Validate(spec, _bundle);
 
         spec.Hooks.CreateRuntime = [new Hook { Path = "hook" }];
-        Assert.Equal("hooks: hook does not exist", Reject(spec));
+        Assert.Equal("hooks: path \"hook\" is not absolute", Reject(spec));
+
+        // startContainer hooks are resolved inside the container: no host check, but absolute.
+        spec.Hooks.CreateRuntime = [];
+        spec.Hooks.StartContainer = [new Hook { Path = "/only/in/the/container" }];
+        SpecValidator.Validate(spec, _bundle);
     }
 
     [Fact]

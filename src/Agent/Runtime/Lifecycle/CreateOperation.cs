@@ -52,7 +52,8 @@ public static class CreateOperation
             }
             var plan = InitPlanner.ForContainer(spec, new PlanContext(
                 rootfs, fifo, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, o.ConsoleSocket,
-                RuntimeContext.HostCgroupHierarchies(), CapabilitySet.LastCap, Wait: foreground, SeLinuxEnabled: ctx.SeLinuxEnabled));
+                RuntimeContext.HostCgroupHierarchies(), CapabilitySet.LastCap, Wait: foreground, SeLinuxEnabled: ctx.SeLinuxEnabled,
+                ContainerId: o.Id, Bundle: bundle));
 
             (helperPid, report) = SpawnInit(ctx, dir, plan);
             // The cgroup is made while ccinit starts and clones; init waits for "go" before it runs anything.

@@ -21,7 +21,9 @@ public sealed record PlanContext(
     int LastCap,
     bool Wait,
     bool Detach = false,
-    bool SeLinuxEnabled = false);
+    bool SeLinuxEnabled = false,
+    string? ContainerId = null,
+    string? Bundle = null);
 
 /// <summary>
 /// Turns a validated spec into the ordered steps ccinit performs. Pure: all
@@ -107,6 +109,7 @@ public static class InitPlanner
         if (newNs.Contains("network"))
             plan.Add("loup");
 
+        AddInContainerHooks(plan, spec, ctx);
         AddProcess(plan, process, ctx);
         if (ctx.ExecFifo is not null)
             plan.Add("fifo", ctx.ExecFifo);
@@ -127,6 +130,61 @@ public static class InitPlanner
         if (ctx.Detach)
             plan.Add("detach");
         return plan;
+    }
+
+    /// <summary>
+    /// createContainer and startContainer hooks run inside the container, so ccinit
+    /// starts them; it fills in status and pid (known only after clone) between the
+    /// two halves of the state document rendered here.
+    /// </summary>
+    private static void AddInContainerHooks(InitPlan plan, RuntimeSpec spec, PlanContext ctx)
+    {
+        var hooks = spec.Hooks;
+        if (hooks is null || (hooks.CreateContainer.Count == 0 && hooks.StartContainer.Count == 0))
+            return;
+        var (prefix, suffix) = StateTemplate(spec, ctx);
+        plan.Add("hookstate", prefix, suffix);
+        foreach (var (phase, list) in new[] { ("createContainer", hooks.CreateContainer), ("startContainer", hooks.StartContainer) })
+        {
+            foreach (var h in list)
+            {
+                plan.Add("hook", phase, h.Path, (h.Timeout ?? 0).ToString(CultureInfo.InvariantCulture));
+                foreach (var a in h.Args)
+                    plan.Add("hookarg", a);
+                foreach (var e in h.Env)
+                    plan.Add("hookenv", e);
+            }
+        }
+    }
+
+    private static (string Prefix, string Suffix) StateTemplate(RuntimeSpec spec, PlanContext ctx)
+    {
+        static string Render(Action<System.Text.Json.Utf8JsonWriter> write)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new System.Text.Json.Utf8JsonWriter(ms))
+            {
+                w.WriteStartObject();
+                write(w);
+                w.WriteEndObject();
+            }
+            return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        }
+        var head = Render(w =>
+        {
+            w.WriteString("ociVersion", spec.OciVersion);
+            w.WriteString("id", ctx.ContainerId ?? "");
+        });
+        var tail = Render(w =>
+        {
+            w.WriteString("bundle", ctx.Bundle ?? "");
+            w.WriteStartObject("annotations");
+            foreach (var (k, v) in spec.Annotations)
+                w.WriteString(k, v);
+            w.WriteEndObject();
+        });
+        // {"ociVersion":..,"id":..,  + "status":..,"pid":N +  ,"bundle":..,"annotations":{..}}
+        return (head[..^1] + ",", "," + tail[1..]);
     }
 
     private static void AddJoins(InitPlan plan, IEnumerable<(string Type, string Path)> joins)

@@ -79,8 +79,13 @@ public static class SpecValidator
             if (d.Type is not ("c" or "b" or "u" or "p") || !d.Path.StartsWith("/dev/", StringComparison.Ordinal))
                 throw new SpecValidationException($"linux.devices: invalid device {d.Type} {d.Path}");
         foreach (var hook in AllHooks(spec.Hooks))
-            if (!hook.Path.StartsWith('/') || !File.Exists(hook.Path))
+        {
+            if (!hook.Path.StartsWith('/'))
+                throw new SpecValidationException($"hooks: path \"{hook.Path}\" is not absolute");
+            // startContainer hooks are looked up inside the container, the rest on the host.
+            if (!spec.Hooks!.StartContainer.Contains(hook) && !File.Exists(hook.Path))
                 throw new SpecValidationException($"hooks: {hook.Path} does not exist");
+        }
 
         FindExecutableInLayers(spec, rootfs, process);
         return rootfs;
