@@ -71,7 +71,6 @@ public partial class DefaultSeccompProfileTests
     [InlineData("CAP_SYS_ADMIN", "mount")]
     [InlineData("CAP_SYS_ADMIN", "umount2")]
     [InlineData("CAP_SYS_ADMIN", "setns")]
-    [InlineData("CAP_SYS_ADMIN", "pivot_root")]
     [InlineData("CAP_SYS_ADMIN", "sethostname")]
     [InlineData("CAP_SYS_ADMIN", "bpf")]
     [InlineData("CAP_SYS_ADMIN", "perf_event_open")]
@@ -107,8 +106,99 @@ public partial class DefaultSeccompProfileTests
             Assert.Equal(SeccompBpf.RetAllow, Run(p, syscall));
         Assert.Equal(SeccompBpf.RetAllow, Run(p, "clone", 0x10000000 | 17));
         // Never allowed, whatever the capabilities.
-        foreach (var syscall in new[] { "keyctl", "add_key", "kexec_load", "swapon", "userfaultfd", "io_uring_setup" })
+        foreach (var syscall in new[] { "keyctl", "add_key", "kexec_load", "swapon", "userfaultfd", "io_uring_setup", "pivot_root" })
             Assert.Equal(Deny, Run(p, syscall));
+    }
+
+    // Docker's profile has no rule for pivot_root at all: CAP_SYS_ADMIN does not open it.
+    [Fact]
+    public void PivotRootStaysDeniedEvenWithSysAdmin()
+    {
+        Assert.Equal(Deny, Run(Compile(), "pivot_root"));
+        Assert.Equal(Deny, Run(Compile("CAP_SYS_ADMIN"), "pivot_root"));
+        Assert.DoesNotContain("pivot_root", Names(DefaultSeccompProfile.For(CapabilitySet.All)));
+    }
+
+    private static HashSet<string> Names(LinuxSeccomp profile) =>
+        profile.Syscalls.Where(s => s.Action == "SCMP_ACT_ALLOW").SelectMany(s => s.Names).ToHashSet();
+
+    // Syscalls of newer kernels Docker allows unconditionally. Older libseccomp cannot resolve
+    // them (the compiler then skips them), so check the profile and, where known, the filter.
+    [Theory]
+    [InlineData("getxattrat")]
+    [InlineData("setxattrat")]
+    [InlineData("listxattrat")]
+    [InlineData("removexattrat")]
+    [InlineData("listmount")]
+    [InlineData("statmount")]
+    [InlineData("mseal")]
+    [InlineData("uretprobe")]
+    [InlineData("riscv_hwprobe")]
+    [InlineData("cachestat")]
+    [InlineData("futex_waitv")]
+    [InlineData("map_shadow_stack")]
+    public void NewerKernelSyscallsAreAllowed(string syscall)
+    {
+        Assert.Contains(syscall, Names(DefaultSeccompProfile.For(CapabilitySet.DockerDefault)));
+        if (LibSeccomp.SyscallResolveName(syscall) >= 0)
+            Assert.Equal(SeccompBpf.RetAllow, Run(Compile(), syscall));
+    }
+
+    [Theory]
+    [InlineData("lsm_get_self_attr")]
+    [InlineData("lsm_set_self_attr")]
+    [InlineData("lsm_list_modules")]
+    public void LsmSyscallsNeedSysAdmin(string syscall)
+    {
+        Assert.DoesNotContain(syscall, Names(DefaultSeccompProfile.For(CapabilitySet.DockerDefault)));
+        Assert.Contains(syscall, Names(DefaultSeccompProfile.For([.. CapabilitySet.DockerDefault, "CAP_SYS_ADMIN"])));
+        if (LibSeccomp.SyscallResolveName(syscall) >= 0)
+        {
+            Assert.Equal(Deny, Run(Compile(), syscall));
+            Assert.Equal(SeccompBpf.RetAllow, Run(Compile("CAP_SYS_ADMIN"), syscall));
+        }
+    }
+
+    [Fact]
+    public void ArchitectureSpecificRulesFollowTheHost()
+    {
+        var caps = CapabilitySet.DockerDefault;
+        var amd64 = Names(DefaultSeccompProfile.For(caps, Architecture.X64));
+        Assert.Contains("arch_prctl", amd64);
+        Assert.Contains("modify_ldt", amd64);
+        Assert.DoesNotContain("set_tls", amd64);
+        Assert.DoesNotContain("s390_runtime_instr", amd64);
+        Assert.DoesNotContain("riscv_flush_icache", amd64);
+        Assert.DoesNotContain("swapcontext", amd64);
+
+        var x86 = Names(DefaultSeccompProfile.For(caps, Architecture.X86));
+        Assert.Contains("modify_ldt", x86);
+        Assert.DoesNotContain("arch_prctl", x86);
+
+        var arm64 = DefaultSeccompProfile.For(caps, Architecture.Arm64);
+        Assert.Equal(["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"], arm64.Architectures);
+        Assert.DoesNotContain("arch_prctl", Names(arm64));
+        Assert.DoesNotContain("modify_ldt", Names(arm64));
+        Assert.Contains("set_tls", Names(arm64));
+        Assert.Contains("cacheflush", Names(arm64));
+
+        Assert.Contains("swapcontext", Names(DefaultSeccompProfile.For(caps, Architecture.Ppc64le)));
+        Assert.Contains("s390_runtime_instr", Names(DefaultSeccompProfile.For(caps, Architecture.S390x)));
+        Assert.Contains("riscv_flush_icache", Names(DefaultSeccompProfile.For(caps, Architecture.RiscV64)));
+        Assert.Empty(DefaultSeccompProfile.For(caps, Architecture.LoongArch64).Architectures);
+    }
+
+    [Fact]
+    public void CloneFlagsArgumentFollowsTheArchitecture()
+    {
+        static SeccompArg CloneArg(Architecture host) =>
+            Assert.Single(Assert.Single(DefaultSeccompProfile.For(CapabilitySet.DockerDefault, host).Syscalls, s => s.Names.Contains("clone")).Args);
+
+        var x64 = CloneArg(Architecture.X64);
+        Assert.Equal((0u, DefaultSeccompProfile.CloneNamespaceFlags, "SCMP_CMP_MASKED_EQ"), (x64.Index, x64.Value, x64.Op));
+        Assert.Equal(0x7E020000UL, DefaultSeccompProfile.CloneNamespaceFlags);
+        var s390x = CloneArg(Architecture.S390x);
+        Assert.Equal((1u, DefaultSeccompProfile.CloneNamespaceFlags), (s390x.Index, s390x.Value));
     }
 
     [Fact]
