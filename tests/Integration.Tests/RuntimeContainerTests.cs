@@ -240,6 +240,63 @@ public sealed class RuntimeContainerTests
     }
 
     [RequiresRootFact]
+    public void UserNamespaceMapsRootToAnUnprivilegedHostId()
+    {
+        const uint hostBase = 200000;
+        using var b = new TestBundle(Sh("id -u; cat /proc/self/uid_map; echo x > /dev/shm/f && echo wrote; sleep 600"), s =>
+        {
+            s.Linux!.Namespaces.Add(new LinuxNamespace { Type = "user" });
+            s.Linux.UidMappings = [new IdMapping { ContainerID = 0, HostID = hostBase, Size = 65536 }];
+            s.Linux.GidMappings = [new IdMapping { ContainerID = 0, HostID = hostBase, Size = 65536 }];
+            s.Mounts.RemoveAll(m => m.Type == "cgroup"); // cgroup v1 cannot be mounted from a user namespace
+        });
+        // The container's root owns its writable layer. (The shared lower layer stays host root's and
+        // reads as nobody inside: copy-up needs idmapped layers, which the image store will bring.)
+        foreach (var dir in new[] { "upper", "work" })
+            Assert.Equal(0, TestEnvironment.Run("/bin/chown", $"{hostBase}:{hostBase}", Path.Combine(b.Dir, dir)).ExitCode);
+        Assert.True(b.Create().ExitCode == 0, b.Output);
+        Assert.Equal(0, b.Ccrun("start", b.Id).ExitCode);
+        b.WaitForOutput("wrote", TimeSpan.FromSeconds(20));
+        var lines = b.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("0", lines[0]);
+        Assert.Equal(["0", hostBase.ToString(CultureInfo.InvariantCulture), "65536"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var uidLine = File.ReadAllLines($"/proc/{b.InitPid()}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        Assert.Equal(hostBase.ToString(CultureInfo.InvariantCulture), uidLine.Split('\t')[1]); // root inside, unprivileged outside
+    }
+
+    [RequiresRootFact]
+    public void ReadOnlyBindMountAndMountPropagation()
+    {
+        var hostDir = Directory.CreateTempSubdirectory("cc-bind-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(hostDir, "seen"), "from host\n");
+            using var b = new TestBundle(Sh("cat /data/seen; echo no > /data/new 2>/dev/null || echo data-ro; echo yes > /root/rootfs-still-writable && echo root-rw; grep -E ' /shared ' /proc/self/mountinfo | grep -c shared:"), s =>
+            {
+                s.Mounts.Add(new Mount { Destination = "/data", Type = "bind", Source = hostDir, Options = ["rbind", "ro"] });
+                s.Mounts.Add(new Mount { Destination = "/shared", Type = "tmpfs", Source = "tmpfs", Options = ["rshared", "size=1m"] });
+            });
+            var r = b.RunForeground();
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Equal("from host\ndata-ro\nroot-rw\n1\n", r.Stdout);
+            Assert.False(File.Exists(Path.Combine(hostDir, "new")));
+        }
+        finally
+        {
+            Directory.Delete(hostDir, true);
+        }
+    }
+
+    [RequiresRootFact]
+    public void SharedRootfsPropagation()
+    {
+        using var b = new TestBundle(Sh("grep -E '^[0-9]+ [0-9]+ [^ ]+ / / ' /proc/self/mountinfo | grep -c shared:"), s => s.Linux!.RootfsPropagation = "shared");
+        var r = b.RunForeground();
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("1\n", r.Stdout);
+    }
+
+    [RequiresRootFact]
     public void WritesLandInTheUpperLayerNotTheSharedRootfs()
     {
         using var b = new TestBundle(Sh("echo data > /root/file; rm /bin/yes; ls /bin/yes 2>&1 || true"));

@@ -222,6 +222,17 @@ static void fdpath(int fd, char *buf, size_t n)
     snprintf(buf, n, "/proc/self/fd/%d", fd);
 }
 
+/* An fd opened before a mount still names the directory underneath; remounts
+ * and propagation changes must go through one opened after it. */
+static void reopen_mounted(int rootfd, const char *rel, int is_file, int *fd, char *target, size_t n)
+{
+    close(*fd);
+    *fd = open_in_root(rootfd, rel, is_file);
+    if (*fd < 0)
+        die("reopen mountpoint %s", rel);
+    fdpath(*fd, target, n);
+}
+
 static void do_mount(int rootfd, const struct plan_record *r)
 {
     need(r, 7);
@@ -236,6 +247,7 @@ static void do_mount(int rootfd, const struct plan_record *r)
     if (flags & MS_BIND) {
         if (mount(src, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
             die("bind mount %s on %s", src, rel);
+        reopen_mounted(rootfd, rel, is_file, &fd, target, sizeof(target));
         unsigned long rest = flags & ~(MS_BIND | MS_REC);
         if (rest) {
             /* Bind mounts ignore most flags until remounted; keep flags the
@@ -250,12 +262,16 @@ static void do_mount(int rootfd, const struct plan_record *r)
     } else if (mount(src, target, type, flags, data[0] ? data : NULL) < 0) {
         if (strcmp(type, "sysfs") == 0 && errno == EPERM) {
             /* sysfs cannot be mounted without a new net namespace: bind the host's, read-only. */
-            if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-                mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
                 die("bind /sys on %s", rel);
+            reopen_mounted(rootfd, rel, is_file, &fd, target, sizeof(target));
+            if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                die("remount /sys on %s read-only", rel);
         } else {
             die("mount %s (%s) on %s", src, type, rel);
         }
+    } else if (prop) {
+        reopen_mounted(rootfd, rel, is_file, &fd, target, sizeof(target));
     }
     if (prop && mount(NULL, target, NULL, prop, NULL) < 0)
         die("set propagation of %s", rel);
@@ -651,6 +667,10 @@ static void child_main(unsigned long clone_flags, struct preloaded *pre)
     go[gn] = 0;
     host_pid = atoi(go + 1);
 
+    /* In a new user namespace the maps are written now: become its root, or
+     * file creation runs with an unmapped fsuid (EOVERFLOW). */
+    if ((clone_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        die("become root in the user namespace");
     if (find("cgroupns") && unshare(CLONE_NEWCGROUP) < 0)
         die("unshare cgroup namespace");
     if (setsid() < 0 && !find("setns"))

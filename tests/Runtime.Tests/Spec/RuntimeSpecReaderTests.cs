@@ -54,3 +54,23 @@ public sealed class RuntimeSpecReaderTests
         Assert.Equal(["a"], spec.Process!.Args);
     }
 }
+
+public sealed class RuntimeSpecReaderUnsupportedTests
+{
+    [Theory]
+    [InlineData("{\"linux\":{\"resources\":{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1}]}}}", "linux.resources.hugepageLimits: not supported by this runtime yet")]
+    [InlineData("{\"linux\":{\"resources\":{\"network\":{\"classID\":1}}}}", "linux.resources.network: not supported by this runtime yet")]
+    [InlineData("{\"linux\":{\"resources\":{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1}]}}}}", "linux.resources.blockIO.throttleReadBpsDevice: not supported by this runtime yet")]
+    public void SettingsTheDriversCannotApplyAreRefusedByName(string json, string message)
+    {
+        var e = Assert.Throws<SpecValidationException>(() => RuntimeSpecReader.Read(System.Text.Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void EmptyUnsupportedSectionsAreFine()
+    {
+        var spec = RuntimeSpecReader.Read("{\"linux\":{\"resources\":{\"hugepageLimits\":[],\"blockIO\":{\"weight\":10,\"weightDevice\":[]}}}}"u8.ToArray());
+        Assert.Equal((ushort)10, spec.Linux!.Resources!.BlockIO!.Weight);
+    }
+}

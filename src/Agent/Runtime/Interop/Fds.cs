@@ -79,6 +79,14 @@ public static unsafe class Fds
                 throw SyscallException.Last("mkfifo", path);
     }
 
+    public static void Chown(string path, uint uid, uint gid)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+            if (chown(p, uid, gid) < 0)
+                throw SyscallException.Last("chown", path);
+    }
+
     public static bool Kill(int pid, int signal)
     {
         if (kill(pid, signal) == 0)

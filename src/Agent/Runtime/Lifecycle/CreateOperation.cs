@@ -49,6 +49,9 @@ public static class CreateOperation
             {
                 fifo = ctx.Store.FifoOf(o.Id);
                 Fds.MkFifo(fifo, 0x180); // 0600: only root may start it
+                // In a user namespace init writes the fifo as the container's root, a host id of its own.
+                if (spec.Linux?.Namespaces.Any(n => n.Type == "user" && string.IsNullOrEmpty(n.Path)) == true)
+                    Fds.Chown(fifo, HostIdOfRoot(spec.Linux.UidMappings), HostIdOfRoot(spec.Linux.GidMappings));
             }
             var plan = InitPlanner.ForContainer(spec, new PlanContext(
                 rootfs, fifo, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, o.ConsoleSocket,
@@ -60,7 +63,7 @@ public static class CreateOperation
             var cgroupsPath = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? $"/containerconsole/{o.Id}" : spec.Linux!.CgroupsPath!;
             cgroup = ctx.Cgroups(cgroupsPath);
             cgroup.Create();
-            cgroup.Apply(spec.Linux?.Resources);
+            cgroup.Apply(ImplicitDeviceRules.Apply(spec.Linux?.Resources, spec.Linux?.Devices ?? []));
             initPid = ReadPid(report);
             cgroup.AddProcess(initPid);
             var record = new ContainerRecord
@@ -143,6 +146,10 @@ public static class CreateOperation
             Fds.Close(theirs);
         }
     }
+
+    private static uint HostIdOfRoot(IEnumerable<IdMapping> maps) =>
+        maps.FirstOrDefault(m => m.ContainerID == 0 && m.Size > 0)?.HostID
+        ?? throw new SpecValidationException("linux.uidMappings/gidMappings: container id 0 is not mapped");
 
     internal static int ReadPid(int report)
     {

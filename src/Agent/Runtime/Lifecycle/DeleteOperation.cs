@@ -27,14 +27,8 @@ public static class DeleteOperation
         cg.Destroy(); // kills whatever is left in the cgroup (exec'd or escaped processes) first
         if (r.Config.Hooks is { } hooks)
         {
-            try
-            {
-                Hooks.Run(hooks.Poststop, StateOperation.Document(r, ContainerStatus.Stopped), "poststop");
-            }
-            catch (ContainerSetupException e)
-            {
-                warnings?.WriteLine($"warning: {e.Message}");
-            }
+            // The spec: a failing poststop hook is a warning; the remaining hooks still run.
+            Hooks.RunAll(hooks.Poststop, StateOperation.Document(r, ContainerStatus.Stopped), "poststop", warnings);
         }
         ctx.Store.Remove(id);
     }

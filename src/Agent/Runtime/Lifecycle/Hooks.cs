@@ -13,6 +13,22 @@ public static class Hooks
             RunOne(hook, state, phase);
     }
 
+    /// <summary>poststart/poststop: a failure is a warning and the remaining hooks still run (runtime-spec).</summary>
+    public static void RunAll(IEnumerable<Hook> hooks, ContainerStateDocument state, string phase, TextWriter? warnings)
+    {
+        foreach (var hook in hooks)
+        {
+            try
+            {
+                RunOne(hook, state, phase);
+            }
+            catch (Exception e) when (e is ContainerSetupException or SyscallException)
+            {
+                warnings?.WriteLine($"warning: {e.Message}");
+            }
+        }
+    }
+
     private static void RunOne(Hook hook, ContainerStateDocument state, string phase)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(state, RuntimeSpecJson.Default.ContainerStateDocument);

@@ -19,14 +19,8 @@ public static class RunOperation
         {
             if (launched.Record.Config.Hooks is { } hooks)
             {
-                try
-                {
-                    Hooks.Run(hooks.Poststart, StateOperation.Document(launched.Record, ContainerStatus.Running), "poststart");
-                }
-                catch (ContainerSetupException e)
-                {
-                    warnings?.WriteLine($"warning: {e.Message}");
-                }
+                // The spec: a failing poststart hook is a warning; the remaining hooks still run.
+                Hooks.RunAll(hooks.Poststart, StateOperation.Document(launched.Record, ContainerStatus.Running), "poststart", warnings);
             }
             onStarted?.Invoke();
             code = ProcessSpawner.Wait(launched.HelperPid);

@@ -18,15 +18,8 @@ public static class StartOperation
         ctx.Store.Save(r);
         if (r.Config.Hooks is { } hooks)
         {
-            try
-            {
-                Hooks.Run(hooks.Poststart, StateOperation.Document(r, ContainerStatus.Running), "poststart");
-            }
-            catch (ContainerSetupException e)
-            {
-                // The spec: a failing poststart hook is logged, the container keeps running.
-                warnings?.WriteLine($"warning: {e.Message}");
-            }
+            // The spec: a failing poststart hook is a warning; the remaining hooks still run.
+            Hooks.RunAll(hooks.Poststart, StateOperation.Document(r, ContainerStatus.Running), "poststart", warnings);
         }
     }
 }

@@ -75,7 +75,9 @@ public static class InitPlanner
         var rootProp = string.IsNullOrEmpty(linux.RootfsPropagation)
             ? MS_SLAVE | MS_REC
             : MountOptions.ParsePropagation(linux.RootfsPropagation, "linux.rootfsPropagation");
-        plan.Add("rootprop", Num(rootProp == (MS_SHARED | MS_REC) || rootProp == MS_SHARED ? MS_SHARED | MS_REC : rootProp | MS_REC));
+        // pivot_root refuses a shared parent mount: set up as a slave, and make "/"
+        // shared afterwards if the spec asks (rootpropfinal below).
+        plan.Add("rootprop", Num((rootProp & MS_SHARED) != 0 ? MS_SLAVE | MS_REC : rootProp | MS_REC));
 
         // mknod is refused in any user namespace but the initial one, joined or new.
         var userNs = linux.Namespaces.Any(n => n.Type == "user");

@@ -125,8 +125,33 @@ public static class RuntimeSpecReader
 
     public static LinuxResources ReadResources(JsonElement element) => ReadResources(new Node(element, "linux.resources"));
 
+    // Settings the cgroup drivers cannot apply yet: refused by name rather than silently dropped.
+    private static readonly string[] UnsupportedResources = ["hugepageLimits", "network", "rdma"];
+    private static readonly string[] UnsupportedBlockIo =
+        ["weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"];
+
+    private static void RefuseUnsupported(Node o, IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (Get(o, name) is not { } v)
+                continue;
+            var empty = v.E.ValueKind switch
+            {
+                JsonValueKind.Array => v.E.GetArrayLength() == 0,
+                JsonValueKind.Object => !v.E.EnumerateObject().Any(),
+                _ => false,
+            };
+            if (!empty)
+                throw new SpecValidationException($"{v.Path}: not supported by this runtime yet");
+        }
+    }
+
     private static LinuxResources ReadResources(Node res)
     {
+        RefuseUnsupported(res, UnsupportedResources);
+        if (Obj(res, "blockIO") is { } blk)
+            RefuseUnsupported(blk, UnsupportedBlockIo);
         var r = new LinuxResources
         {
             Devices = Arr(res, "devices", d => new DeviceCgroupRule

@@ -135,6 +135,8 @@ public static class SpecValidator
             if (r.Soft > r.Hard)
                 throw new SpecValidationException($"{field}.rlimits: {r.Type} soft limit above hard limit");
         }
+        if (!string.IsNullOrEmpty(process.ApparmorProfile) && !AppArmorEnabled())
+            throw new SpecValidationException($"{field}.apparmorProfile: AppArmor is not enabled on this host");
         if (process.OomScoreAdj is < -1000 or > 1000)
             throw new SpecValidationException($"{field}.oomScoreAdj: {process.OomScoreAdj} is outside -1000..1000");
         if (process.Capabilities is { } c)
@@ -167,6 +169,18 @@ public static class SpecValidator
         if (key is "kernel.domainname" or "kernel.hostname")
             return;
         throw new SpecValidationException($"linux.sysctl: {key} is not namespaced; it would change the host");
+    }
+
+    private static bool AppArmorEnabled()
+    {
+        try
+        {
+            return File.ReadAllText("/sys/module/apparmor/parameters/enabled").Trim() == "Y";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     public static IEnumerable<Hook> AllHooks(Hooks? h) => h is null
