@@ -44,6 +44,20 @@ public sealed class AgentTests
     }
 
     [RequiresRootFact]
+    public async Task AContainerThatExitsWhileTheAgentIsDownIsRecordedOnRestart()
+    {
+        using var agent = new AgentProcess();
+        var id = await agent.CreateAsync(Container("echo before; sleep 1; echo after; exit 5"));
+        await agent.PostAsync($"containers/{id}/start");
+        agent.Crash();
+        await Task.Delay(2500); // the container finishes while no agent runs; its monitor records the exit
+        agent.Start();
+        Assert.Contains("\"StatusCode\":5", await (await agent.PostAsync($"containers/{id}/wait")).Content.ReadAsStringAsync());
+        Assert.Equal(["before\n", "after\n"], (await agent.LogsAsync(id)).Select(f => f.Text));
+        Assert.Empty(Leaks.ProcessesInCgroupsNamed(id));
+    }
+
+    [RequiresRootFact]
     public async Task OomKillIsReportedInInspect()
     {
         using var agent = new AgentProcess();
