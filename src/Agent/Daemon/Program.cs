@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using ContainerConsole.Agent;
 using ContainerConsole.Agent.Api;
 using ContainerConsole.Agent.Engine;
+using ContainerConsole.Images.Layers;
+using ContainerConsole.Images.Store;
 using ContainerConsole.Runtime.Interop;
 using ContainerConsole.Runtime.Security;
 
@@ -24,6 +26,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
+builder.Services.AddSingleton(new ImageStore(Path.Combine(options.DataRoot, "image"), new LayerUnpacker()));
 builder.Services.AddSingleton<ContainerEngine>();
 var seLinux = SeLinux.Detect();
 builder.Services.AddSingleton(seLinux);
@@ -77,6 +80,16 @@ app.Use(async (ctx, next) =>
         ctx.Response.StatusCode = e.Status;
         await ctx.Response.WriteAsJsonAsync(new { message = e.Message });
     }
+    catch (ImageNotFoundException e) when (!ctx.Response.HasStarted)
+    {
+        ctx.Response.StatusCode = 404;
+        await ctx.Response.WriteAsJsonAsync(new { message = e.Message });
+    }
+    catch (ContainerConsole.Images.ImageFormatException e) when (!ctx.Response.HasStarted)
+    {
+        ctx.Response.StatusCode = 400;
+        await ctx.Response.WriteAsJsonAsync(new { message = e.Message });
+    }
     catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
     {
         ctx.Response.StatusCode = 400;
@@ -87,6 +100,7 @@ app.Use(async (ctx, next) =>
 app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
+app.MapImagesApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -14,7 +14,7 @@ public static class DockerViews
         c.Id,
         Names = new[] { "/" + c.Name },
         Image = c.Config.Image,
-        ImageID = "",
+        ImageID = c.ImageId,
         Command = string.Join(' ', c.Args),
         Created = new DateTimeOffset(c.Created).ToUnixTimeSeconds(),
         State = c.State.Status,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ContainerConsole.Images.Store;
 using ContainerConsole.Runtime.Cgroups;
 using ContainerConsole.Runtime.Lifecycle;
 using ContainerConsole.Runtime.Security;
@@ -15,7 +16,7 @@ namespace ContainerConsole.Agent.Engine;
 /// per-container monitors. State is kept in container.json (crash-safe) and
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
-public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, SeLinuxLabeler labeler, McsAllocator mcs, ILogger<ContainerEngine> log)
+public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -77,9 +78,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     {
         if (string.IsNullOrEmpty(req.Image))
             throw EngineException.BadRequest("config: Image is required");
-        // Until the image store exists, Image names a root filesystem directory.
-        if (!req.Image.StartsWith('/') || !Directory.Exists(req.Image))
-            throw new EngineException(404, $"No such image: {req.Image}");
+        var (rootfs, imageId) = ResolveImage(req);
         var args = (req.Entrypoint ?? []).Concat(req.Cmd ?? []).ToList();
         if (args.Count == 0)
             throw EngineException.BadRequest("no command specified");
@@ -98,7 +97,8 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
                 Created = DateTime.UtcNow,
-                Rootfs = req.Image,
+                Rootfs = rootfs,
+                ImageId = imageId,
                 Config = req.ToConfig(),
                 HostConfig = req.HostConfig ?? new HostConfig(),
                 Args = args,
@@ -139,6 +139,39 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// The overlay lower layers for the container and Docker's merge of the image config:
+    /// image Env first, Entrypoint/Cmd/WorkingDir/User/StopSignal unless the request sets them.
+    /// An absolute directory path is also accepted as a ready root filesystem.
+    /// </summary>
+    private (string Rootfs, string ImageId) ResolveImage(CreateContainerRequest req)
+    {
+        if (req.Image!.StartsWith('/') && Directory.Exists(req.Image))
+            return (req.Image, "");
+        var image = images.Inspect(req.Image);
+        var ic = image.Config.Config;
+        if (ic is not null)
+        {
+            req.Env = [.. ic.Env ?? [], .. req.Env ?? []];
+            if (req.Entrypoint is null)
+            {
+                req.Entrypoint = ic.Entrypoint?.ToList();
+                req.Cmd ??= ic.Cmd?.ToList();
+            }
+            if (string.IsNullOrEmpty(req.WorkingDir))
+                req.WorkingDir = ic.WorkingDir;
+            if (string.IsNullOrEmpty(req.User))
+                req.User = ic.User;
+            req.StopSignal ??= ic.StopSignal;
+            if (ic.Labels is not null)
+                req.Labels = new Dictionary<string, string>(ic.Labels.Concat((req.Labels ?? []).Where(l => !ic.Labels.ContainsKey(l.Key))));
+        }
+        var lower = images.LowerDirsFor(req.Image);
+        if (lower.Count == 0)
+            throw EngineException.BadRequest($"image {req.Image} has no layers");
+        return (string.Join(':', lower), image.Id);
     }
 
     public async Task StartAsync(string idOrName, CancellationToken ct)

@@ -87,7 +87,9 @@ public sealed class ContainerModel
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
     public DateTime Created { get; set; }
+    /// <summary>Overlay lower directories, topmost first, ':'-separated.</summary>
     public string Rootfs { get; set; } = "";
+    public string ImageId { get; set; } = "";
     public ContainerConfig Config { get; set; } = new();
     public HostConfig HostConfig { get; set; } = new();
     public ContainerRunState State { get; set; } = new();

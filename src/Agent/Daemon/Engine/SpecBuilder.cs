@@ -28,7 +28,7 @@ public static class SpecBuilder
         if (!string.IsNullOrEmpty(c.Config.WorkingDir))
             process.Cwd = c.Config.WorkingDir;
         if (!string.IsNullOrEmpty(c.Config.User))
-            process.User = ParseUser(c.Config.User);
+            process.User = ParseUser(c.Config.User, c.Rootfs.Split(':'));
         if (c.Config.Tty)
             throw EngineException.BadRequest("Tty containers are not supported yet by this agent");
 
@@ -125,12 +125,40 @@ public static class SpecBuilder
         return caps;
     }
 
-    private static User ParseUser(string user)
+    /// <summary>uid[:gid] or names, looked up in the image's /etc/passwd and /etc/group (topmost layer first).</summary>
+    private static User ParseUser(string user, IReadOnlyList<string> layers)
     {
-        var parts = user.Split(':');
-        if (!uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
-            || (parts.Length > 1 && !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-            throw EngineException.BadRequest($"user \"{user}\": only numeric uid[:gid] is supported until the image store resolves names");
-        return new User { Uid = uid, Gid = parts.Length > 1 ? uint.Parse(parts[1], CultureInfo.InvariantCulture) : 0 };
+        var parts = user.Split(':', 2);
+        var uid = Lookup(parts[0], "etc/passwd", layers, out var primaryGid)
+                  ?? throw EngineException.BadRequest($"unable to find user {parts[0]}: no matching entries in passwd file");
+        uint gid;
+        if (parts.Length > 1)
+            gid = Lookup(parts[1], "etc/group", layers, out _) ?? throw EngineException.BadRequest($"unable to find group {parts[1]}: no matching entries in group file");
+        else
+            gid = primaryGid ?? 0;
+        return new User { Uid = uid, Gid = gid };
+    }
+
+    private static uint? Lookup(string nameOrId, string file, IReadOnlyList<string> layers, out uint? primaryGid)
+    {
+        primaryGid = null;
+        var numeric = uint.TryParse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture, out var id);
+        var path = layers.Select(l => Path.Combine(l, file)).FirstOrDefault(File.Exists);
+        if (path is not null)
+        {
+            foreach (var line in File.ReadLines(path))
+            {
+                var f = line.Split(':');
+                if (f.Length < 3 || !uint.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out var entryId))
+                    continue;
+                if (numeric ? entryId == id : f[0] == nameOrId)
+                {
+                    if (f.Length > 3 && uint.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out var g))
+                        primaryGid = g;
+                    return entryId;
+                }
+            }
+        }
+        return numeric ? id : null; // a numeric id needs no entry
     }
 }

@@ -1,0 +1,56 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace ContainerConsole.Integration.Tests;
+
+/// <summary>`docker save`-format archives made by the tests from Debian's busybox-static.</summary>
+public static class ImageArchive
+{
+    public static byte[] BusyboxLayer(params (string Path, string Content)[] extraFiles)
+    {
+        using var ms = new MemoryStream();
+        using (var tar = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var dir in new[] { "bin/", "etc/", "tmp/", "root/" })
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)Convert.ToInt32(dir == "tmp/" ? "1777" : "755", 8) });
+            tar.WriteEntry("/bin/busybox", "bin/busybox");
+            foreach (var applet in new[] { "sh", "echo", "id", "pwd", "sleep", "cat", "ls", "whoami" })
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" });
+            foreach (var (path, content) in new[] { ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"), ("etc/group", "root:x:0:\nnogroup:x:65534:\n") }.Concat(extraFiles))
+            {
+                var e = new PaxTarEntry(TarEntryType.RegularFile, path) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)), Mode = (UnixFileMode)Convert.ToInt32("644", 8) };
+                tar.WriteEntry(e);
+            }
+        }
+        return ms.ToArray();
+    }
+
+    public static byte[] DockerSave(string repoTag, byte[] layer, object containerConfig)
+    {
+        var layerHex = Convert.ToHexStringLower(SHA256.HashData(layer));
+        var config = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["architecture"] = "amd64",
+            ["os"] = "linux",
+            ["created"] = "2026-11-29T00:00:00Z",
+            ["config"] = containerConfig,
+            ["rootfs"] = new { type = "layers", diff_ids = new[] { $"sha256:{layerHex}" } },
+            ["history"] = new[] { new { created = "2026-11-29T00:00:00Z", created_by = "test" } },
+        });
+        var configHex = Convert.ToHexStringLower(SHA256.HashData(config));
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(new[] { new { Config = $"{configHex}.json", RepoTags = new[] { repoTag }, Layers = new[] { $"{layerHex}/layer.tar" } } });
+        using var ms = new MemoryStream();
+        using (var tar = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            void File(string name, byte[] data) =>
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), Mode = (UnixFileMode)Convert.ToInt32("644", 8) });
+            File($"{configHex}.json", config);
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, $"{layerHex}/"));
+            File($"{layerHex}/layer.tar", layer);
+            File("manifest.json", manifest);
+        }
+        return ms.ToArray();
+    }
+}
