@@ -64,7 +64,7 @@ public static class ImagesApi
         }
         foreach (var r in loaded)
         {
-            var line = r.StartsWith("sha256:", StringComparison.Ordinal) ? $"Loaded image ID: {r}\n" : $"Loaded image: {r}\n";
+            var line = r.StartsWith("sha256:", StringComparison.Ordinal) ? $"Loaded image ID: {r}\n" : $"Loaded image: {ShortName(r)}\n";
             await http.Response.WriteAsync(JsonSerializer.Serialize(new { stream = line }) + "\n", ct);
         }
     }
