@@ -49,6 +49,35 @@ public sealed class AgentImageTests
     }
 
     [RequiresRootFact]
+    public async Task DiffAndCommitTurnTheWritableLayerIntoAnImage()
+    {
+        using var agent = new AgentProcess();
+        var archive = ImageArchive.DockerSave("base:1", ImageArchive.BusyboxLayer(("etc/motd", "layer file\n")), new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" } });
+        await agent.Http.PostAsync("images/load", Tar(archive));
+        var id = await agent.CreateAsync(new { Image = "base:1", Cmd = new[] { "sh", "-c", "echo new > /tmp/added; rm /etc/motd" } });
+        await agent.PostAsync($"containers/{id}/start");
+        await agent.PostAsync($"containers/{id}/wait");
+
+        using (var changes = JsonDocument.Parse(await agent.Http.GetStringAsync($"containers/{id}/changes")))
+        {
+            var set = changes.RootElement.EnumerateArray().Select(e => $"{e.GetProperty("Kind").GetInt32()} {e.GetProperty("Path").GetString()}").ToHashSet();
+            Assert.Contains("1 /tmp/added", set);
+            Assert.Contains("2 /etc/motd", set);
+            Assert.Contains("0 /etc", set);
+        }
+        var commit = await agent.PostAsync($"commit?container={id}&repo=committed&tag=1&comment=test");
+        Assert.Equal(HttpStatusCode.Created, commit.StatusCode);
+        var next = await agent.CreateAsync(new { Image = "committed:1", Cmd = new[] { "sh", "-c", "cat /tmp/added; ls /etc/motd 2>&1 || true" } });
+        await agent.PostAsync($"containers/{next}/start");
+        await agent.PostAsync($"containers/{next}/wait");
+        var text = string.Concat((await agent.LogsAsync(next)).Select(f => f.Text));
+        Assert.StartsWith("new\n", text);
+        Assert.Contains("No such file or directory", text);
+        using var inspect = JsonDocument.Parse(await agent.Http.GetStringAsync("images/committed:1/json"));
+        Assert.Equal(2, inspect.RootElement.GetProperty("RootFS").GetProperty("Layers").GetArrayLength());
+    }
+
+    [RequiresRootFact]
     public async Task HostileArchivesAreRefusedAndLeaveNoImage()
     {
         using var agent = new AgentProcess();

@@ -101,6 +101,7 @@ app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
 app.MapImagesApi();
+app.MapCommitApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -136,6 +136,108 @@ public sealed class ImageStore
     }
 
     /// <summary>
+    /// <c>docker commit</c>: turns a container's overlayfs <paramref name="upperDir"/> into a new layer on top of
+    /// <paramref name="parentReference"/> (null: scratch) with <paramref name="config"/> as the run config, and tags
+    /// <paramref name="repoTag"/> if given. The layer is stored as an uncompressed blob and unpacked into the layer store
+    /// like any loaded layer. On failure everything this call created is removed. Returns the new image id.
+    /// </summary>
+    public async Task<string> CommitAsync(string? parentReference, string upperDir, ContainerConfig config, string? repoTag,
+        string? comment, string? author, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(upperDir);
+        ArgumentNullException.ThrowIfNull(config);
+        if (!Directory.Exists(upperDir))
+        {
+            throw new DirectoryNotFoundException($"upper directory {upperDir} does not exist");
+        }
+
+        if (repoTag is not null && !ImageReference.TryParse(repoTag, out _))
+        {
+            throw new ArgumentException($"invalid reference format: \"{repoTag}\"", nameof(repoTag));
+        }
+
+        await _mutex.WaitAsync(ct);
+        var created = new Created();
+        var tarPath = Path.Combine(_tmpDir, $"commit-{Guid.NewGuid():N}.tar");
+        try
+        {
+            ImageConfig? parent = null;
+            ImageManifest? parentManifest = null;
+            if (parentReference is not null)
+            {
+                var parentId = Resolve(parentReference) ?? throw new ImageNotFoundException(parentReference);
+                parent = ReadConfig(parentId);
+                var manifestDigest = ReadStoredImage(parentId).ManifestDigest;
+                parentManifest = OciJson.ParseManifest(Content.ReadAllBytes(manifestDigest), $"manifest {manifestDigest}");
+            }
+
+            string diffId;
+            await using (var tar = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                diffId = await ContainerConsole.Images.Layers.LayerDiff.WriteLayerTarAsync(upperDir, tar, ct);
+            }
+
+            var existed = Content.Exists(diffId);
+            await using (var tar = File.OpenRead(tarPath))
+            {
+                await Content.WriteAsync(tar, diffId, ct);
+            }
+
+            if (!existed)
+            {
+                created.Blobs.Add(diffId);
+            }
+
+            await UnpackAsync(diffId, diffId, "committed layer", created, null, ct);
+
+            var docker = parentManifest?.MediaType == MediaTypes.DockerManifest;
+            var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            var imageConfig = (parent ?? new ImageConfig { Architecture = HostArchitecture(), Os = "linux" }) with
+            {
+                Created = now,
+                Author = author,
+                Config = config,
+                RootFs = new RootFs { DiffIds = [.. parent?.RootFs?.DiffIds ?? [], diffId] },
+                History = [.. parent?.History ?? [], new HistoryEntry { Created = now, CreatedBy = "ccagent commit", Comment = comment, Author = author }],
+            };
+            var configBytes = OciJson.Serialize(imageConfig, OciJsonContext.Default.ImageConfig);
+            var id = Digests.Of(configBytes);
+            await PutBytesAsync(configBytes, id, created, ct);
+
+            var manifest = new ImageManifest
+            {
+                MediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest,
+                Config = new Descriptor { MediaType = docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest = id, Size = configBytes.Length },
+                Layers =
+                [
+                    .. parentManifest?.Layers ?? [],
+                    new Descriptor { MediaType = docker ? MediaTypes.DockerLayer : MediaTypes.OciLayer, Digest = diffId, Size = Content.SizeOf(diffId) },
+                ],
+            };
+            var manifestBytes = OciJson.Serialize(manifest, OciJsonContext.Default.ImageManifest);
+            var newManifestDigest = Digests.Of(manifestBytes);
+            await PutBytesAsync(manifestBytes, newManifestDigest, created, ct);
+            RecordImage(id, newManifestDigest, created);
+            if (repoTag is not null)
+            {
+                References.Tag(repoTag, id);
+            }
+
+            return id;
+        }
+        catch
+        {
+            Rollback(created);
+            throw;
+        }
+        finally
+        {
+            FileSync.TryDeleteFile(tarPath);
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>
     /// Untags <paramref name="reference"/> (a name) or, for an id, the image itself (an image with several tags needs
     /// <paramref name="force"/>). Blobs and layers no longer used by any image are deleted. Returns Untagged:/Deleted: lines.
     /// </summary>

@@ -1,0 +1,56 @@
+using ContainerConsole.Agent.Engine;
+using ContainerConsole.Images.Layers;
+using ContainerConsole.Images.Store;
+using OciContainerConfig = ContainerConsole.Images.Oci.ContainerConfig;
+
+namespace ContainerConsole.Agent.Api;
+
+/// <summary>docker diff and docker commit: the container's writable overlay layer as changes, or as a new image layer.</summary>
+public static class CommitApi
+{
+    public static IEndpointRouteBuilder MapCommitApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/containers/{id}/changes", (ContainerEngine engine, ContainerStore store, string id) =>
+        {
+            var c = engine.Get(id);
+            var changes = LayerDiff.Changes(store.Upper(c.Id), c.Rootfs.Split(':'));
+            // Docker's kinds: 0 modified, 1 added, 2 deleted.
+            return Results.Json(changes.Select(ch => new { ch.Path, Kind = ch.Kind switch { 'C' => 0, 'A' => 1, _ => 2 } }));
+        });
+        app.MapPost("/commit", async (HttpContext http, ContainerEngine engine, ContainerStore store, ImageStore images,
+            string container, string? repo, string? tag, string? comment, string? author, string? pause, CancellationToken ct) =>
+        {
+            var c = engine.Get(container);
+            if (string.IsNullOrEmpty(c.ImageId))
+                throw EngineException.BadRequest($"container {c.Id[..12]} runs on a plain root filesystem, not an image: nothing to commit onto");
+            var overrides = http.Request.ContentLength > 0 ? await http.Request.ReadFromJsonAsync<ContainerConfig>(ct) : null;
+            var config = new OciContainerConfig
+            {
+                Env = overrides?.Env ?? c.Config.Env,
+                Cmd = overrides?.Cmd ?? c.Config.Cmd,
+                Entrypoint = overrides?.Entrypoint ?? c.Config.Entrypoint,
+                WorkingDir = overrides?.WorkingDir ?? c.Config.WorkingDir,
+                User = overrides?.User ?? c.Config.User,
+                Labels = overrides?.Labels ?? c.Config.Labels,
+                StopSignal = overrides?.StopSignal ?? c.Config.StopSignal,
+            };
+            var repoTag = string.IsNullOrEmpty(repo) ? null : string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}";
+            // As docker: a running container is paused while its layer is read, so the layer is consistent.
+            var paused = c.State.Status == "running" && pause is not ("0" or "false");
+            if (paused)
+                await engine.PauseAsync(c.Id, ct);
+            try
+            {
+                var parent = string.IsNullOrEmpty(c.ImageId) ? null : c.ImageId;
+                var id = await images.CommitAsync(parent, store.Upper(c.Id), config, repoTag, comment, author, ct);
+                return Results.Json(new { Id = id }, statusCode: 201);
+            }
+            finally
+            {
+                if (paused)
+                    await engine.UnpauseAsync(c.Id, CancellationToken.None);
+            }
+        });
+        return app;
+    }
+}
