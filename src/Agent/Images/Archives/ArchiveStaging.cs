@@ -24,7 +24,7 @@ public sealed class ArchiveStaging : IDisposable
         var staging = new ArchiveStaging(dir);
         try
         {
-            var input = await PrefixedStream.DecompressIfGzipAsync(archive, ct);
+            var input = await ArchiveCompression.DecompressIfGzipAsync(archive, ct);
             var links = new List<(string Name, string Target)>();
             await using var reader = new TarReader(input, leaveOpen: true);
             var n = 0;
@@ -117,46 +117,16 @@ public sealed class ArchiveStaging : IDisposable
     internal static string? NormalizeName(string? name, string? relativeTo)
     {
         if (string.IsNullOrEmpty(name))
-        {
             return null;
-        }
-
-        var parts = new List<string>();
-        if (relativeTo is not null && !name.StartsWith('/'))
-        {
-            parts.AddRange(relativeTo.Split('/')[..^1]);
-        }
-
-        foreach (var part in name.Split('/'))
-        {
-            if (part is "" or ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (parts.Count == 0)
-                {
-                    return null;
-                }
-
-                parts.RemoveAt(parts.Count - 1);
-                continue;
-            }
-
-            parts.Add(part);
-        }
-
-        return parts.Count == 0 ? null : string.Join('/', parts);
+        var full = relativeTo is not null && !name.StartsWith('/') ? string.Join('/', relativeTo.Split('/')[..^1].Append(name)) : name;
+        var parts = Layers.LayerUnpacker.Normalize(full);
+        return parts is null || parts.Count == 0 ? null : string.Join('/', parts);
     }
 }
 
-/// <summary>A read-only stream that replays some already-read bytes before the rest of an inner stream.</summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+/// <summary>Gzip detection for archives (docker save output may be compressed).</summary>
+internal static class ArchiveCompression
 {
-    private int _pos;
-
     /// <summary>Wraps <paramref name="input"/> in a gzip decoder when it starts with the gzip magic.</summary>
     public static async Task<Stream> DecompressIfGzipAsync(Stream input, CancellationToken ct)
     {
@@ -166,56 +136,10 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
         {
             var r = await input.ReadAsync(head.AsMemory(got), ct);
             if (r == 0)
-            {
                 break;
-            }
-
             got += r;
         }
-
-        Stream replay = new PrefixedStream(head[..got], input);
+        Stream replay = new Layers.PrefixStream(head[..got], input);
         return got == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(replay, CompressionMode.Decompress) : replay;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        if (_pos < prefix.Length)
-        {
-            var n = Math.Min(buffer.Length, prefix.Length - _pos);
-            prefix.AsSpan(_pos, n).CopyTo(buffer);
-            _pos += n;
-            return n;
-        }
-
-        return inner.Read(buffer);
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_pos < prefix.Length)
-        {
-            return Read(buffer.Span);
-        }
-
-        return await inner.ReadAsync(buffer, cancellationToken);
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
