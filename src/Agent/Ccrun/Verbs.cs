@@ -115,28 +115,16 @@ internal static class Verbs
 
     private static int Run(CommandLine cl, RuntimeContext ctx)
     {
-        var options = CreateOptionsOf(cl);
-        var detach = cl.Has("d", "detach");
-        var terminal = WantsTerminal(options.Bundle);
-        if (!terminal || options.ConsoleSocket is not null)
-            return RunOperation.Run(ctx, options, detach, Console.Error);
-        if (detach)
-            throw new ArgumentException("run --detach of a terminal container needs --console-socket to hand the terminal to");
-        using var proxy = new TerminalProxy(ctx.Store.Root);
-        return RunOperation.Run(ctx, options with { ConsoleSocket = proxy.SocketPath }, false, Console.Error, proxy.Start);
-    }
-
-    // A JsonDocument peek: binding the whole spec here would double the parse cost of every run.
-    private static bool WantsTerminal(string bundle)
-    {
+        // The proxy is made only if the spec asks for a terminal and no socket was given.
+        TerminalProxy? proxy = null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(bundle, "config.json")));
-            return doc.RootElement.TryGetProperty("process", out var p) && p.TryGetProperty("terminal", out var t) && t.ValueKind == JsonValueKind.True;
+            var options = CreateOptionsOf(cl) with { TerminalFallback = () => (proxy = new TerminalProxy(ctx.Store.Root)).SocketPath };
+            return RunOperation.Run(ctx, options, cl.Has("d", "detach"), Console.Error, () => proxy?.Start());
         }
-        catch (Exception e) when (e is IOException or JsonException)
+        finally
         {
-            return false; // create reports the problem with its full message
+            proxy?.Dispose();
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class LayerUnpackerTests : IDisposable
 
     // ---------- happy paths ----------
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Plain_tar_restores_files_dirs_links_modes_owners_times_and_xattrs()
     {
         var tar = Tar(
@@ -130,7 +130,7 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(0x4000u | 0x1ED, Xattr.LStat(P("abs"))!.Value.Mode);
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Gzip_and_zstd_layers_have_the_diff_id_of_the_plain_tar()
     {
         var tar = Tar(Dir("d/"), File("d/f", new string('x', 200_000)));
@@ -145,7 +145,7 @@ public sealed class LayerUnpackerTests : IDisposable
         }
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Whiteouts_become_overlayfs_char_devices_and_opaque_xattrs()
     {
         var tar = Tar(
@@ -169,7 +169,7 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Null(Xattr.Get(P("a"), "trusted.overlay.opaque"));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Later_entries_win_file_replaces_directory()
     {
         var tar = Tar(Dir("x/"), File("x/inner", "1"), File("x", "now a file"), File("y", "old"), File("y", "new"));
@@ -178,7 +178,7 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal("new", System.IO.File.ReadAllText(P("y")));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Directory_entry_replaces_an_earlier_symlink_instead_of_following_it()
     {
         var before = Directory.GetFileSystemEntries("/etc").Length;
@@ -189,7 +189,7 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(before, Directory.GetFileSystemEntries("/etc").Length);
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Existing_target_is_an_IOException()
     {
         Directory.CreateDirectory(_target);
@@ -199,14 +199,14 @@ public sealed class LayerUnpackerTests : IDisposable
 
     // ---------- hostile input ----------
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Dotdot_path_is_rejected() => AssertRejected(Tar(File("../x", "x")), "layer entry \"../x\": path escapes the layer");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Inner_dotdot_climbing_above_root_is_rejected() =>
         AssertRejected(Tar(File("a/../../x", "x")), "path escapes the layer");
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Writing_through_an_absolute_symlink_is_rejected_and_host_untouched()
     {
         var before = System.IO.File.ReadAllBytes("/etc/passwd");
@@ -217,7 +217,7 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.Equal(mtime, System.IO.File.GetLastWriteTimeUtc("/etc/passwd"));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Writing_through_a_relative_escaping_symlink_is_rejected()
     {
         var escaped = Path.GetFullPath(Path.Combine(_target, "../../..", "x-" + Guid.NewGuid().ToString("N")));
@@ -227,56 +227,56 @@ public sealed class LayerUnpackerTests : IDisposable
         Assert.False(Path.Exists(escaped));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Writing_through_a_symlink_to_an_inner_directory_is_rejected() =>
         AssertRejected(Tar(Dir("real/"), Link(TarEntryType.SymbolicLink, "alias", "real"), File("alias/f", "x")),
             "path goes through symlink");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task File_below_a_regular_file_is_rejected() =>
         AssertRejected(Tar(File("a", "x"), File("a/b", "y")), "is not a directory");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Hardlink_escaping_the_layer_is_rejected() =>
         AssertRejected(Tar(Link(TarEntryType.HardLink, "h", "../../etc/passwd")), "escapes the layer");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Hardlink_to_a_host_absolute_path_not_in_the_layer_is_rejected() =>
         AssertRejected(Tar(Link(TarEntryType.HardLink, "h", "/etc/passwd")), "is not a regular file extracted by this layer");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Hardlink_to_missing_target_is_rejected() =>
         AssertRejected(Tar(File("a", "x"), Link(TarEntryType.HardLink, "h", "missing")), "layer entry \"h\"");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Hardlink_to_a_directory_is_rejected() =>
         AssertRejected(Tar(Dir("d/"), Link(TarEntryType.HardLink, "h", "d")), "is not a regular file");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Hardlink_through_a_symlink_is_rejected() =>
         AssertRejected(Tar(Link(TarEntryType.SymbolicLink, "s", "/etc"), Link(TarEntryType.HardLink, "h", "s/passwd")),
             "is not a regular file");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Character_device_is_rejected() =>
         AssertRejected(Tar(new PaxTarEntry(TarEntryType.CharacterDevice, "dev/null") { DeviceMajor = 1, DeviceMinor = 3 }),
             "layer entry \"dev/null\": CharacterDevice entries are not allowed");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Block_device_is_rejected() =>
         AssertRejected(Tar(new PaxTarEntry(TarEntryType.BlockDevice, "sda") { DeviceMajor = 8, DeviceMinor = 0 }), "not allowed");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Fifo_is_rejected() => AssertRejected(Tar(new PaxTarEntry(TarEntryType.Fifo, "p")), "not allowed");
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Truncated_tar_is_rejected()
     {
         var tar = Tar(File("ok", "fine"), File("big", new string('z', 10_000)));
         return AssertRejected(tar[..(tar.Length - 8000)], "truncated layer");
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Truncated_gzip_is_rejected()
     {
         var tar = Tar(File("big", Convert.ToBase64String(RandomNumberGenerator.GetBytes(30_000))));
@@ -284,7 +284,7 @@ public sealed class LayerUnpackerTests : IDisposable
         return AssertRejected(gz[..(gz.Length / 2)], "layer");
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Garbage_is_rejected()
     {
         var garbage = RandomNumberGenerator.GetBytes(4096);
@@ -292,7 +292,7 @@ public sealed class LayerUnpackerTests : IDisposable
         return AssertRejected(garbage, "malformed layer");
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Garbage_gzip_payload_is_rejected()
     {
         var garbage = RandomNumberGenerator.GetBytes(4096);
@@ -301,10 +301,10 @@ public sealed class LayerUnpackerTests : IDisposable
         return AssertRejected(garbage, "layer");
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public Task Empty_stream_is_rejected() => AssertRejected([], "empty layer");
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Cancellation_leaves_nothing()
     {
         using var cts = new CancellationTokenSource();

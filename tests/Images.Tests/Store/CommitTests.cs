@@ -54,7 +54,7 @@ public sealed class CommitTests : IDisposable
         return (upper, lower);
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public void Changes_reports_added_changed_deleted_and_opaque()
     {
         var (upper, lower) = BuildTrees();
@@ -70,7 +70,7 @@ public sealed class CommitTests : IDisposable
         ], changes);
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Layer_tar_round_trips_through_the_unpacker()
     {
         var (upper, _) = BuildTrees();
@@ -107,7 +107,7 @@ public sealed class CommitTests : IDisposable
         Assert.Equal(LayerDiff.Changes(upper, []).Select(c => c.Path), LayerDiff.Changes(target, []).Select(c => c.Path));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Commit_on_a_loaded_image_adds_a_layer_config_history_and_tag()
     {
         var store = new ImageStore(P("store"), new LayerUnpacker());
@@ -150,7 +150,7 @@ public sealed class CommitTests : IDisposable
         Assert.Contains("blobs/sha256/" + image.DiffIds[1][7..], Untar(save.ToArray()).Keys);
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public async Task Scratch_commit_has_only_the_new_layer_and_failures_leave_nothing()
     {
         var store = new ImageStore(P("store"), new LayerUnpacker());

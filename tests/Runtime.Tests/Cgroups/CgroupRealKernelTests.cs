@@ -44,7 +44,7 @@ public sealed class CgroupRealKernelTests : IDisposable
         return false;
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public void V1_FullLifecycleAgainstTheKernel()
     {
         if (!RequireV1())
@@ -123,7 +123,7 @@ public sealed class CgroupRealKernelTests : IDisposable
         Assert.All(_layout.V1Mounts.Values, m => Assert.False(Directory.Exists(m + _parent)));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public void V1_DestroyKillsWhatIsStillRunning()
     {
         if (!RequireV1())
@@ -139,7 +139,7 @@ public sealed class CgroupRealKernelTests : IDisposable
         Assert.All(_layout.V1Mounts.Values, m => Assert.False(Directory.Exists(m + mgr.Path)));
     }
 
-    [RootFact]
+    [RequiresRootFact]
     public void V2_FreezeKillAndDeviceFilterOnTheUnifiedMount()
     {
         // Freezing, cgroup.kill and device eBPF programs are core cgroup2 features: they work even

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using ContainerConsole.Runtime.Interop;
 
@@ -15,8 +14,9 @@ public static unsafe class RootfsMount
     public static void Mount(string lower, string upper, string work, string target)
     {
         var data = $"lowerdir={lower},upperdir={upper},workdir={work}";
-        if (Call(() => Tmds.Linux.LibC.mount(P("overlay"), P(target), P("overlay"), 0, P(data))) != 0)
-            throw SyscallException.Last("mount overlay", target);
+        fixed (byte* type = Z("overlay"), t = Z(target), d = Z(data))
+            if (Tmds.Linux.LibC.mount(type, t, type, 0, d) != 0)
+                throw SyscallException.Last("mount overlay", target);
     }
 
     /// <summary>Unmounts if mounted; a detach so a busy reader cannot block container removal.</summary>
@@ -24,34 +24,13 @@ public static unsafe class RootfsMount
     {
         if (!IsMountPoint(target))
             return;
-        if (Call(() => Tmds.Linux.LibC.umount2(P(target), MNT_DETACH)) != 0)
-            throw SyscallException.Last("umount", target);
+        fixed (byte* t = Z(target))
+            if (Tmds.Linux.LibC.umount2(t, MNT_DETACH) != 0)
+                throw SyscallException.Last("umount", target);
     }
 
     public static bool IsMountPoint(string path) =>
         File.ReadLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4] == path);
 
-    // Keeps the native strings alive for the duration of one call.
-    private static readonly List<GCHandle> Pinned = [];
-
-    private static int Call(Func<int> f)
-    {
-        try
-        {
-            return f();
-        }
-        finally
-        {
-            foreach (var h in Pinned)
-                h.Free();
-            Pinned.Clear();
-        }
-    }
-
-    private static byte* P(string s)
-    {
-        var h = GCHandle.Alloc(Encoding.UTF8.GetBytes(s + "\0"), GCHandleType.Pinned);
-        Pinned.Add(h);
-        return (byte*)h.AddrOfPinnedObject();
-    }
+    private static byte[] Z(string s) => Encoding.UTF8.GetBytes(s + "\0");
 }

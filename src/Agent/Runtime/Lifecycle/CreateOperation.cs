@@ -8,7 +8,11 @@ using ContainerConsole.Runtime.State;
 
 namespace ContainerConsole.Runtime.Lifecycle;
 
-public sealed record CreateOptions(string Id, string Bundle, string? PidFile = null, string? ConsoleSocket = null);
+/// <summary>
+/// TerminalFallback: for a foreground run of a terminal container without a console
+/// socket, makes one (the caller then proxies the pty it receives), as runc does.
+/// </summary>
+public sealed record CreateOptions(string Id, string Bundle, string? PidFile = null, string? ConsoleSocket = null, Func<string>? TerminalFallback = null);
 
 /// <summary>A launched init: for `run`, ccinit stays as its parent and HelperPid is waited on for the exit code.</summary>
 public sealed record LaunchedContainer(ContainerRecord Record, int HelperPid, int ReportFd);
@@ -35,6 +39,14 @@ public static class CreateOperation
         var bundle = Path.GetFullPath(o.Bundle);
         var spec = SpecValidator.Load(bundle, out var specJson);
         var rootfs = SpecValidator.Validate(spec, bundle);
+        var consoleSocket = o.ConsoleSocket;
+        if (spec.Process!.Terminal && consoleSocket is null)
+        {
+            // A terminal nobody receives would leave the process without stdio (runc refuses too).
+            if (!foreground || o.TerminalFallback is null)
+                throw new SpecValidationException("process.terminal: a detached container with a terminal needs --console-socket");
+            consoleSocket = o.TerminalFallback();
+        }
         var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompCache.Get(profile, ctx.Store.SeccompCacheDir) : null;
 
         var dir = ctx.Store.DirOf(o.Id);
@@ -54,7 +66,7 @@ public static class CreateOperation
                     Fds.Chown(fifo, HostIdOfRoot(spec.Linux.UidMappings), HostIdOfRoot(spec.Linux.GidMappings));
             }
             var plan = InitPlanner.ForContainer(spec, new PlanContext(
-                rootfs, fifo, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, o.ConsoleSocket,
+                rootfs, fifo, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, consoleSocket,
                 RuntimeContext.HostCgroupHierarchies(), CapabilitySet.LastCap, Wait: foreground, SeLinuxEnabled: ctx.SeLinuxEnabled,
                 ContainerId: o.Id, Bundle: bundle));
 

@@ -58,9 +58,6 @@ public sealed class RuntimeContext(StateStore store, string initPath, Func<strin
             else if (parts[1].Length > 0)
                 list.Add(new CgroupMountSource(parts[1], "cgroup", parts[1]));
         }
-        // Pure v2: the single hierarchy goes at /sys/fs/cgroup itself.
-        if (list.Count == 1 && list[0].FsType == "cgroup2")
-            return list;
-        return list;
+        return list; // pure v2 is the single "unified" entry; the planner mounts it at /sys/fs/cgroup itself
     }
 }
