@@ -27,7 +27,7 @@ public sealed class ImageNotFoundException(string reference) : Exception($"No su
 /// Images on disk: blobs (<see cref="ContentStore"/>), unpacked layers (<see cref="LayerStore"/>), one record per image
 /// (&lt;root&gt;/images/&lt;config hex&gt;.json naming its manifest blob) and references (<see cref="ReferenceStore"/>).
 /// </summary>
-public sealed class ImageStore
+public sealed partial class ImageStore
 {
     private const long MaxJson = 16 << 20;
     private readonly SemaphoreSlim _mutex = new(1, 1);
