@@ -28,6 +28,7 @@ builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
 builder.Services.AddSingleton(new ImageStore(Path.Combine(options.DataRoot, "image"), new LayerUnpacker()));
 builder.Services.AddSingleton<ContainerEngine>();
+builder.Services.AddSingleton<ContainerExport>();
 var seLinux = SeLinux.Detect();
 builder.Services.AddSingleton(seLinux);
 var mcs = new McsAllocator();
@@ -61,6 +62,11 @@ builder.WebHost.ConfigureKestrel(k =>
 var app = builder.Build();
 Directory.CreateDirectory(options.ContainersDir);
 Directory.CreateDirectory(options.RuntimeRoot);
+app.Services.GetRequiredService<ContainerExport>().Sweep();
+var swept = await app.Services.GetRequiredService<ImageStore>().SweepAsync(CancellationToken.None);
+if (swept != new SweepResult(0, 0, 0))
+    app.Logger.LogInformation("Image store: removed {Temp} temporary entries, {Blobs} orphan blobs and {Layers} orphan layers left by an interrupted operation",
+        swept.TempEntries, swept.OrphanBlobs, swept.OrphanLayers);
 app.Services.GetRequiredService<ContainerEngine>().Restore();
 
 // Docker clients prefix paths with their API version (/v1.44/containers/json).
@@ -102,6 +108,7 @@ app.MapSystemApi();
 app.MapContainersApi();
 app.MapImagesApi();
 app.MapCommitApi();
+app.MapImportExportApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

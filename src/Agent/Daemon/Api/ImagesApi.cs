@@ -9,7 +9,8 @@ public static class ImagesApi
 {
     public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/images/json", (ImageStore images) => Results.Json(images.List().Select(Summary)));
+        app.MapGet("/images/json", (ImageStore images, ContainerEngine engine, string? filters, string? all) => Results.Json(ListImages(images, engine, filters)));
+        app.MapPost("/images/prune", PruneAsync);
         app.MapPost("/images/load", LoadAsync);
         app.MapGet("/images/get", (HttpContext http, ImageStore images, CancellationToken ct) =>
             SaveAsync(http, images, http.Request.Query["names"].Where(n => !string.IsNullOrEmpty(n)).Select(n => n!).ToList(), ct));
@@ -18,6 +19,16 @@ public static class ImagesApi
         {
             if (path.EndsWith("/json", StringComparison.Ordinal))
                 return Results.Json(Inspect(images.Inspect(path[..^5])));
+            if (path.EndsWith("/history", StringComparison.Ordinal))
+                return Results.Json(images.History(path[..^8]).Select(h => new
+                {
+                    h.Id,
+                    Created = h.Created?.ToUnixTimeSeconds() ?? 0,
+                    h.CreatedBy,
+                    Tags = h.Tags.Select(ShortName).ToArray(),
+                    h.Size,
+                    h.Comment,
+                }));
             if (path.EndsWith("/get", StringComparison.Ordinal))
             {
                 await SaveAsync(http, images, [path[..^4]], ct);
@@ -39,12 +50,67 @@ public static class ImagesApi
             var user = engine.All.FirstOrDefault(c => c.ImageId == image.Id);
             if (user is not null && !forced)
                 throw EngineException.Conflict($"conflict: unable to remove repository reference \"{name}\" (must force) - container {user.Id[..12]} is using its referenced image {image.Id[7..19]}");
-            var lines = images.Remove(name, forced);
+            // As docker, a forced removal of an image a container uses only untags it: the container keeps its layers,
+            // and prune deletes the image once no container uses it.
+            var lines = user is not null
+                ? image.RepoTags.Where(images.References.Untag).Select(r => $"Untagged: {r}").ToList()
+                : images.Remove(name, forced);
             return Results.Json(lines.Select(l => l.StartsWith("Untagged:", StringComparison.Ordinal)
-                ? (object)new { Untagged = l["Untagged:".Length..].Trim() }
+                ? (object)new { Untagged = ShortName(l["Untagged:".Length..].Trim()) }
                 : new { Deleted = l["Deleted:".Length..].Trim() }));
         });
         return app;
+    }
+
+    /// <summary>docker images, with the filters dangling, label, reference (a glob on name:tag), before and since.</summary>
+    private static IEnumerable<object> ListImages(ImageStore images, ContainerEngine engine, string? filtersJson)
+    {
+        var filters = DockerFilters.Parse(filtersJson, "dangling", "label", "label!", "reference", "before", "since", "until");
+        var all = images.List();
+        var dangling = filters.Bool("dangling");
+        var before = filters.Get("before").Select(r => images.Inspect(r).Created).Min();
+        var since = filters.Get("since").Select(r => images.Inspect(r).Created).Max();
+        var patterns = filters.Get("reference");
+        var containers = engine.All.GroupBy(c => c.ImageId).ToDictionary(g => g.Key ?? "", g => g.Count());
+        return all
+            .Where(i => dangling is null || (i.RepoTags.Count == 0) == dangling)
+            .Where(i => filters.MatchesLabels(i.Config.Config?.Labels))
+            .Where(i => before is null || i.Created < before)
+            .Where(i => since is null || i.Created > since)
+            .Where(i => filters.CreatedBefore(i.Created, DateTimeOffset.UtcNow))
+            .Where(i => patterns.Count == 0 || i.RepoTags.Any(t => patterns.Any(p => ReferenceMatches(p, t))))
+            .OrderByDescending(i => i.Created)
+            .Select(i => Summary(i, containers.GetValueOrDefault(i.Id)));
+    }
+
+    /// <summary>Docker's reference filter: a glob against the familiar name with tag, or the name alone.</summary>
+    private static bool ReferenceMatches(string pattern, string reference)
+    {
+        var familiar = ShortName(reference);
+        var name = familiar.Contains(':') ? familiar[..familiar.LastIndexOf(':')] : familiar;
+        return Glob(pattern, familiar) || Glob(pattern, name);
+    }
+
+    private static bool Glob(string pattern, string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text,
+            "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\*", "[^/]*").Replace(@"\?", "[^/]") + "$");
+
+    /// <summary>docker image prune [-a] [--filter until=… label=…]: images no container uses.</summary>
+    private static async Task<IResult> PruneAsync(ImageStore images, ContainerEngine engine, string? filters, CancellationToken ct)
+    {
+        var f = DockerFilters.Parse(filters, "dangling", "until", "label", "label!");
+        var all = f.Bool("dangling") == false;
+        var now = DateTimeOffset.UtcNow;
+        var used = engine.All.Select(c => c.ImageId).Where(i => !string.IsNullOrEmpty(i)).ToHashSet();
+        var result = await images.PruneAsync(all, used.Contains,
+            i => f.CreatedBefore(i.Created, now) && f.MatchesLabels(i.Config.Config?.Labels), ct);
+        return Results.Json(new
+        {
+            ImagesDeleted = result.Lines.Select(l => l.StartsWith("Untagged:", StringComparison.Ordinal)
+                ? (object)new { Untagged = ShortName(l["Untagged:".Length..].Trim()) }
+                : new { Deleted = l["Deleted:".Length..].Trim() }).ToArray(),
+            result.SpaceReclaimed,
+        });
     }
 
     /// <summary>docker load: the body is the archive; progress is Docker's JSON message stream.</summary>
@@ -77,7 +143,7 @@ public static class ImagesApi
         await images.SaveAsync(names, http.Response.Body, ct);
     }
 
-    private static object Summary(ImageRecord i) => new
+    public static object Summary(ImageRecord i, int containers) => new
     {
         i.Id,
         ParentId = "",
@@ -87,7 +153,7 @@ public static class ImagesApi
         i.Size,
         SharedSize = -1,
         Labels = i.Config.Config?.Labels ?? new Dictionary<string, string>(),
-        Containers = -1,
+        Containers = containers,
     };
 
     private static object Inspect(ImageRecord i) => new
@@ -106,7 +172,7 @@ public static class ImagesApi
     };
 
     // docker.io/library/busybox:latest → busybox:latest, as docker shows it.
-    private static string ShortName(string reference) =>
+    public static string ShortName(string reference) =>
         reference.StartsWith("docker.io/library/", StringComparison.Ordinal) ? reference["docker.io/library/".Length..]
         : reference.StartsWith("docker.io/", StringComparison.Ordinal) ? reference["docker.io/".Length..]
         : reference;

@@ -1,4 +1,5 @@
 using ContainerConsole.Agent.Engine;
+using ContainerConsole.Images.Store;
 using ContainerConsole.Runtime.Security;
 
 namespace ContainerConsole.Agent.Api;
@@ -29,7 +30,8 @@ public static class SystemApi
             KernelVersion = Environment.OSVersion.Version.ToString(),
             Components = new[] { new { Name = "Engine", Version = "0.1.0" } },
         }));
-        app.MapGet("/info", (ContainerEngine engine, AgentOptions o, SeLinuxState seLinux) =>
+        app.MapGet("/system/df", (ContainerEngine engine, ContainerStore store, ImageStore images) => Results.Json(DiskUsage(engine, store, images)));
+        app.MapGet("/info", (ContainerEngine engine, ImageStore images, AgentOptions o, SeLinuxState seLinux) =>
         {
             var all = engine.All.ToList();
             return Results.Json(new
@@ -39,7 +41,7 @@ public static class SystemApi
                 ContainersRunning = all.Count(c => c.State.Status == "running"),
                 ContainersPaused = all.Count(c => c.State.Status == "paused"),
                 ContainersStopped = all.Count(c => !c.State.IsActive),
-                Images = 0,
+                Images = images.ImageIds().Count,
                 Driver = "overlay",
                 DockerRootDir = o.DataRoot,
                 OperatingSystem = "Linux",
@@ -58,5 +60,64 @@ public static class SystemApi
             });
         });
         return app;
+    }
+
+    /// <summary>
+    /// docker system df: SharedSize counts an image's layers that another image also uses; a container's SizeRw is its
+    /// writable layer, SizeRootFs that plus its image.
+    /// </summary>
+    private static object DiskUsage(ContainerEngine engine, ContainerStore store, ImageStore images)
+    {
+        var all = images.List();
+        var uses = all.SelectMany(i => i.DiffIds.Distinct()).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
+        var containers = engine.All.ToList();
+        var byImage = containers.GroupBy(c => c.ImageId ?? "").ToDictionary(g => g.Key, g => g.Count());
+        var imageSize = all.ToDictionary(i => i.Id, i => i.Size);
+        return new
+        {
+            LayersSize = images.LayersSize(),
+            Images = all.Select(i => new
+            {
+                i.Id,
+                ParentId = "",
+                RepoTags = i.RepoTags.Select(ImagesApi.ShortName).ToArray(),
+                RepoDigests = Array.Empty<string>(),
+                Created = i.Created?.ToUnixTimeSeconds() ?? 0,
+                i.Size,
+                SharedSize = i.DiffIds.Distinct().Where(d => uses[d] > 1).Sum(d => images.Layers.Get(d)?.Size ?? 0),
+                Labels = i.Config.Config?.Labels ?? new Dictionary<string, string>(),
+                Containers = byImage.GetValueOrDefault(i.Id),
+            }).ToArray(),
+            Containers = containers.Select(c =>
+            {
+                var rw = DirectorySize(store.Upper(c.Id));
+                return new
+                {
+                    c.Id,
+                    Names = new[] { "/" + c.Name },
+                    Image = c.Config.Image,
+                    ImageID = c.ImageId,
+                    Command = string.Join(' ', c.Args),
+                    Created = new DateTimeOffset(c.Created).ToUnixTimeSeconds(),
+                    State = c.State.Status,
+                    Status = DockerViews.StatusText(c.State, DateTime.UtcNow),
+                    SizeRw = rw,
+                    SizeRootFs = rw + imageSize.GetValueOrDefault(c.ImageId ?? ""),
+                    Labels = c.Config.Labels ?? [],
+                    Mounts = Array.Empty<object>(),
+                };
+            }).ToArray(),
+            Volumes = Array.Empty<object>(),
+            BuildCache = Array.Empty<object>(),
+        };
+    }
+
+    /// <summary>Bytes of regular files under <paramref name="dir"/>, each inode once, not following symlinks.</summary>
+    private static long DirectorySize(string dir)
+    {
+        if (!Directory.Exists(dir))
+            return 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        return new DirectoryInfo(dir).EnumerateFiles("*", options).Where(f => f.LinkTarget is null).Sum(f => f.Length);
     }
 }

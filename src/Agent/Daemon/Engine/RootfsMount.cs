@@ -19,6 +19,15 @@ public static unsafe class RootfsMount
                 throw SyscallException.Last("mount overlay", target);
     }
 
+    /// <summary>A read-only overlay of <paramref name="lowerDirs"/> (topmost first), for reading a container's files.</summary>
+    public static void MountReadOnly(IReadOnlyList<string> lowerDirs, string target)
+    {
+        var data = $"lowerdir={string.Join(':', lowerDirs)}";
+        fixed (byte* type = Z("overlay"), t = Z(target), d = Z(data))
+            if (Tmds.Linux.LibC.mount(type, t, type, Tmds.Linux.LibC.MS_RDONLY, d) != 0)
+                throw SyscallException.Last("mount overlay", target);
+    }
+
     /// <summary>Unmounts if mounted; a detach so a busy reader cannot block container removal.</summary>
     public static void Unmount(string target)
     {

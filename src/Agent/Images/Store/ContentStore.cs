@@ -58,6 +58,19 @@ public sealed class ContentStore
         return true;
     }
 
+    /// <summary>Removes the temporary files of writes a crash interrupted; returns how many. Only safe before any write starts.</summary>
+    public int SweepTemporaryFiles()
+    {
+        var n = 0;
+        foreach (var temp in Directory.EnumerateFiles(_blobDir, ".*.tmp").ToList())
+        {
+            FileSync.TryDeleteFile(temp);
+            n++;
+        }
+
+        return n;
+    }
+
     /// <summary>All blob digests in the store.</summary>
     public IEnumerable<string> List() =>
         Directory.EnumerateFiles(_blobDir).Select(Path.GetFileName).Where(n => Digests.IsHex64(n)).Select(n => Digests.Prefix + n);

@@ -726,21 +726,27 @@ public sealed partial class ImageStore
         return (blobs, diffIds);
     }
 
-    private void DeleteImage(string id)
+    /// <summary>Deletes an image record and whatever of its blobs and layers no other image uses; returns the bytes freed.</summary>
+    private long DeleteImage(string id)
     {
         var (blobs, diffIds) = Parts(id);
         FileSync.TryDeleteFile(RecordPath(id));
         var (usedBlobs, usedDiffIds) = InUse([id]);
+        long freed = 0;
         foreach (var d in diffIds.Where(d => !usedDiffIds.Contains(d) && Digests.IsValid(d)))
         {
+            freed += Layers.Get(d)?.Size ?? 0;
             Layers.Delete(d);
         }
 
         foreach (var b in blobs.Where(b => !usedBlobs.Contains(b) && Digests.IsValid(b)))
         {
+            freed += Content.Exists(b) ? Content.SizeOf(b) : 0;
             Layers.ForgetBlob(b);
             Content.Delete(b);
         }
+
+        return freed;
     }
 
     private void Rollback(Created created)

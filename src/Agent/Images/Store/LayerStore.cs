@@ -137,6 +137,28 @@ public sealed class LayerStore
         }
     }
 
+    /// <summary>
+    /// Removes what a crash left mid-unpack: temporary directories and layer directories without their commit marker.
+    /// Returns how many. Only safe before any unpack starts.
+    /// </summary>
+    public int SweepUncommitted()
+    {
+        var n = 0;
+        foreach (var dir in Directory.EnumerateDirectories(_layers).ToList())
+        {
+            var name = System.IO.Path.GetFileName(dir);
+            if (Digests.IsHex64(name) && File.Exists(System.IO.Path.Combine(_db, name)))
+            {
+                continue;
+            }
+
+            FileSync.TryDeleteDirectory(dir);
+            n++;
+        }
+
+        return n;
+    }
+
     /// <summary>Deletes a layer and every blob mapping pointing at it.</summary>
     public void Delete(string diffId)
     {
