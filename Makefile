@@ -38,7 +38,7 @@ server:
 # What the tests need from Debian: busybox-static for test images, runc as the peer.
 test-deps:
 	@need=""; \
-	for p in busybox-static runc; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	for p in busybox-static runc docker.io; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then \
 	  echo "installing:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \

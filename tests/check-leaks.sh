@@ -5,12 +5,12 @@
 set -uo pipefail
 fail=0
 
-leaked_mounts=$(grep -E '/(cc-bundle-|cc-agent-|cc-state-|cc-bench)' /proc/self/mountinfo || true)
+leaked_mounts=$(grep -E '/(cc-bundle-|cc-agent-|cc-state-|cc-bench|cc-dockerd-)' /proc/self/mountinfo || true)
 if [ -n "$leaked_mounts" ]; then
   echo "LEAK: mounts left by the tests:"; echo "$leaked_mounts"; fail=1
 fi
 
-for dir in /sys/fs/cgroup/*/containerconsole-test /sys/fs/cgroup/*/cc-bench; do
+for dir in /sys/fs/cgroup/*/containerconsole-test /sys/fs/cgroup/*/cc-bench /sys/fs/cgroup/*/cc-dockerd-test-*; do
   [ -d "$dir" ] || continue
   tasks=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | wc -l)
   if [ "$tasks" -ne 0 ]; then
