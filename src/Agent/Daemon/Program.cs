@@ -38,6 +38,8 @@ builder.Services.AddHostedService<ExitWatcher>();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = null);
 builder.WebHost.ConfigureKestrel(k =>
 {
+    // Image archives and build contexts are gigabytes; dockerd sets no body limit and the socket is root's.
+    k.Limits.MaxRequestBodySize = null;
     foreach (var host in options.Hosts)
     {
         if (host.StartsWith("unix://", StringComparison.Ordinal))

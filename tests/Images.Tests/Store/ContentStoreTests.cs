@@ -57,4 +57,39 @@ public sealed class ContentStoreTests : IDisposable
         await Assert.ThrowsAsync<ImageFormatException>(() => store.WriteAsync(new MemoryStream([1]), digest, CancellationToken.None));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "blobs", "sha256")));
     }
+
+    [Fact]
+    public async Task Adopts_a_staged_file_by_link_after_verifying_it()
+    {
+        var store = new ContentStore(_dir.Path);
+        var staged = Path.Combine(_dir.Path, "staged");
+        await File.WriteAllTextAsync(staged, "hello");
+        const string digest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+        var (blob, created) = await store.AdoptAsync(staged, digest, 5, CancellationToken.None);
+
+        Assert.Equal(new StoredBlob(digest, 5), blob);
+        Assert.True(created);
+        Assert.True(File.Exists(staged)); // other names for the staged file stay valid
+        File.Delete(staged);
+        Assert.Equal("hello", await File.ReadAllTextAsync(store.PathOf(digest)));
+        await File.WriteAllTextAsync(staged, "hello");
+        Assert.False((await store.AdoptAsync(staged, null, null, CancellationToken.None)).Created);
+    }
+
+    [Fact]
+    public async Task Adopting_a_file_that_does_not_match_its_digest_or_size_stores_nothing()
+    {
+        var store = new ContentStore(_dir.Path);
+        var staged = Path.Combine(_dir.Path, "staged");
+        await File.WriteAllTextAsync(staged, "tampered");
+        const string digest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+        var e = await Assert.ThrowsAsync<ImageFormatException>(() => store.AdoptAsync(staged, digest, null, CancellationToken.None));
+        Assert.Contains("digest mismatch", e.Message);
+        var size = await Assert.ThrowsAsync<ImageFormatException>(() => store.AdoptAsync(staged, null, 3, CancellationToken.None));
+        Assert.Contains("size mismatch", size.Message);
+        Assert.Empty(store.List());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir.Path, "blobs", "sha256")));
+    }
 }

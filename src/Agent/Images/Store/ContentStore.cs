@@ -140,6 +140,65 @@ public sealed class ContentStore
         }
     }
 
+    /// <summary>
+    /// Stores an already written file (a staged archive entry on the store's filesystem) without copying it: hashes and
+    /// verifies it like <see cref="WriteAsync(Stream, string?, CancellationToken, long?)"/>, then hard-links it into place
+    /// after an fsync. The file itself is left where it is, so other names for it stay valid. Created is false when the
+    /// store already held the blob.
+    /// </summary>
+    public async Task<(StoredBlob Blob, bool Created)> AdoptAsync(string path, string? expectedDigest, long? expectedSize, CancellationToken ct)
+    {
+        if (expectedDigest is not null)
+        {
+            Digests.Hex(expectedDigest, "expected digest");
+        }
+
+        var size = new FileInfo(path).Length;
+        if (expectedSize is { } want && size != want)
+        {
+            throw new ImageFormatException($"size mismatch: blob {expectedDigest} has {size} bytes, the descriptor says {want}");
+        }
+
+        string digest;
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
+        {
+            digest = Digests.Prefix + Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+        }
+
+        if (expectedDigest is not null && !string.Equals(digest, expectedDigest, StringComparison.Ordinal))
+        {
+            throw new ImageFormatException($"digest mismatch: expected {expectedDigest}, got {digest}");
+        }
+
+        var final = PathOf(digest);
+        if (File.Exists(final))
+        {
+            return (new StoredBlob(digest, size), false);
+        }
+
+        var temp = Path.Combine(_blobDir, $".{Guid.NewGuid():N}.tmp");
+        try
+        {
+            FileSync.FlushFile(path);
+            if (!FileSync.TryHardLink(path, temp))
+            {
+                // another filesystem (EXDEV) or one without hard links: copy after all
+                await using var copy = File.OpenRead(path);
+                return (await WriteAsync(copy, digest, ct, size), true);
+            }
+
+            File.Move(temp, final, overwrite: true);
+            FileSync.Directory(_blobDir);
+        }
+        catch
+        {
+            FileSync.TryDeleteFile(temp);
+            throw;
+        }
+
+        return (new StoredBlob(digest, size), true);
+    }
+
     public async Task<StoredBlob> WriteAsync(ReadOnlyMemory<byte> data, string? expectedDigest, CancellationToken ct)
     {
         await using var stream = new MemoryStream(data.ToArray(), writable: false);

@@ -53,10 +53,34 @@ internal static partial class FileSync
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    /// <summary>fsync of a file by path, so a rename of it (or of a hard link to it) is durable.</summary>
+    public static void FlushFile(string path)
+    {
+        var fd = Open(path, 0 /* O_RDONLY */ | 0x80000 /* O_CLOEXEC */);
+        if (fd < 0)
+        {
+            throw new IOException($"open {path}: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        var rc = FSync(fd);
+        var errno = Marshal.GetLastPInvokeError();
+        _ = Close(fd);
+        if (rc != 0)
+        {
+            throw new IOException($"fsync {path}: errno {errno}");
+        }
+    }
+
+    /// <summary>link(2): a second name for the same inode; false when the filesystem refuses (e.g. across filesystems).</summary>
+    public static bool TryHardLink(string existing, string newPath) => Link(existing, newPath) == 0;
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
 
-    [LibraryImport("libc", EntryPoint = "fsync")]
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(int fd);
 
     [LibraryImport("libc", EntryPoint = "close")]

@@ -577,19 +577,11 @@ public sealed partial class ImageStore
         }
 
         var path = staging.PathOf(name) ?? throw new ImageFormatException($"{what}: \"{name}\" is missing from the archive");
-        var existed = expectedDigest is not null && Content.Exists(expectedDigest);
-        if (expectedDigest is null)
-        {
-            await using var hashing = File.OpenRead(path);
-            expectedDigest = Digests.Prefix + Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(hashing, ct));
-            existed = Content.Exists(expectedDigest);
-        }
-
         try
         {
-            await using var data = File.OpenRead(path);
-            var blob = await Content.WriteAsync(data, expectedDigest, ct, expectedSize);
-            if (!existed)
+            // The staged file is on the store's filesystem: link it in rather than copy hundreds of megabytes again.
+            var (blob, isNew) = await Content.AdoptAsync(path, expectedDigest, expectedSize, ct);
+            if (isNew)
             {
                 created.Blobs.Add(blob.Digest);
             }

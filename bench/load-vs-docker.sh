@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Side by side: `docker load` of the same docker-save archive into Debian's dockerd (overlay2) and into ccagent,
+# both driven by the same docker CLI, the image removed before every run so each load unpacks every layer.
+# Prints medians, throughput (archive MB/s) and the ratio ccagent/dockerd (lower is better).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+BIN=${BIN:-$PWD/bin}
+command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install hyperfine)"; exit 1; }
+command -v dockerd >/dev/null || { echo "dockerd not found (apt-get install docker.io)"; exit 1; }
+[ -x /bin/busybox ] || { echo "/bin/busybox not found (apt-get install busybox-static)"; exit 1; }
+
+WORK=$(mktemp -d /var/tmp/cc-bench-load.XXXXXX)
+DOCKERD_PID=""; AGENT_PID=""
+cleanup() {
+  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true
+  [ -n "$DOCKERD_PID" ] && kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true
+  rmdir /sys/fs/cgroup/*/cc-bench-dockerd 2>/dev/null || true
+  [ -n "${KEEP:-}" ] || rm -rf "$WORK" 2>/dev/null || { sleep 2; rm -rf "$WORK"; }
+}
+trap cleanup EXIT
+
+# The image: three layers of real files (many small, some large), as an application image has.
+python3 - "$WORK" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+work = sys.argv[1]
+def layer(name, sources):
+    path = os.path.join(work, name)
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+        for src, arc in sources:
+            t.add(src, arcname=arc)
+    return path
+layers = [
+    layer("l1.tar", [("/bin/busybox", "bin/busybox"), ("/usr/lib/python3", "usr/lib/python3")]),
+    layer("l2.tar", [("/usr/share/doc", "usr/share/doc")]),
+    layer("l3.tar", [("/usr/share/locale", "usr/share/locale")]),
+]
+diff_ids = []
+for p in layers:
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    diff_ids.append("sha256:" + h.hexdigest())
+config = json.dumps({"architecture": "amd64", "os": "linux", "created": "2026-11-29T00:00:00Z",
+                     "config": {"Cmd": ["/bin/busybox", "true"]},
+                     "rootfs": {"type": "layers", "diff_ids": diff_ids},
+                     "history": [{"created": "2026-11-29T00:00:00Z", "created_by": f"layer {i}"} for i in range(3)]}).encode()
+chex = hashlib.sha256(config).hexdigest()
+with tarfile.open(os.path.join(work, "image.tar"), "w", format=tarfile.PAX_FORMAT) as t:
+    def add(name, data):
+        info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+    add(f"{chex}.json", config)
+    names = []
+    for p, d in zip(layers, diff_ids):
+        n = f"{d[7:]}/layer.tar"; names.append(n); t.add(p, arcname=n)
+    add("manifest.json", json.dumps([{"Config": f"{chex}.json", "RepoTags": ["bench/load:1"], "Layers": names}]).encode())
+for p in layers:
+    os.remove(p)
+PY
+SIZE=$(stat -c %s "$WORK/image.tar")
+
+echo '{}' > "$WORK/daemon.json"
+dockerd --config-file "$WORK/daemon.json" --data-root "$WORK/docker" --exec-root "$WORK/docker-run" \
+  --pidfile "$WORK/docker.pid" -H "unix://$WORK/docker.sock" --bridge=none --iptables=false --ip6tables=false \
+  --ip-forward=false --ip-masq=false --storage-driver=overlay2 --cgroup-parent /cc-bench-dockerd >"$WORK/dockerd.log" 2>&1 &
+DOCKERD_PID=$!
+"$BIN/ccagent" --data-root "$WORK/cc" --exec-root "$WORK/cc-run" >"$WORK/ccagent.log" 2>&1 &
+AGENT_PID=$!
+for i in $(seq 100); do
+  docker -H "unix://$WORK/docker.sock" version >/dev/null 2>&1 && docker -H "unix://$WORK/cc-run/agent.sock" version >/dev/null 2>&1 && break
+  sleep 0.3
+done
+
+echo "docker load of a $((SIZE / 1048576)) MiB docker-save archive (3 layers, $(tar -tf "$WORK/image.tar" >/dev/null; echo real files)), $RUNS runs each"
+hyperfine ${HYPERFINE_STYLE:---style basic} --runs "$RUNS" ${HYPERFINE_OPTS:-} --export-json "$WORK/result.json" \
+  -n dockerd --prepare "docker -H unix://$WORK/docker.sock rmi -f bench/load:1 >/dev/null 2>&1 || true" \
+  "docker -H unix://$WORK/docker.sock load -q -i $WORK/image.tar" \
+  -n ccagent --prepare "docker -H unix://$WORK/cc-run/agent.sock rmi -f bench/load:1 >/dev/null 2>&1 || true" \
+  "docker -H unix://$WORK/cc-run/agent.sock load -q -i $WORK/image.tar" >/dev/null
+
+python3 - "$WORK/result.json" "$SIZE" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+mib = int(sys.argv[2]) / 1048576
+for n in ("dockerd", "ccagent"):
+    m = r[n]["median"]
+    print(f"{n:8} load: median {m*1000:7.0f} ms  {mib/m:6.1f} MiB/s  (min {r[n]['min']*1000:.0f} ms)")
+print(f"ratio ccagent/dockerd: {r['ccagent']['median']/r['dockerd']['median']:.2f}x  (lower is better)")
+PY
