@@ -28,6 +28,7 @@ builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
 builder.Services.AddSingleton(new ImageStore(Path.Combine(options.DataRoot, "image"), new LayerUnpacker()));
 builder.Services.AddSingleton<ContainerEngine>();
+builder.Services.AddRegistry(options);
 var seLinux = SeLinux.Detect();
 builder.Services.AddSingleton(seLinux);
 var mcs = new McsAllocator();
@@ -101,6 +102,7 @@ app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
 app.MapImagesApi();
+app.MapRegistryApi();
 app.MapCommitApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>

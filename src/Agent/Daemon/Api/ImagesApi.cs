@@ -25,8 +25,14 @@ public static class ImagesApi
             }
             return Results.NotFound(new { message = $"page not found: /images/{path}" });
         });
-        app.MapPost("/images/{**path}", (ImageStore images, string path, string? repo, string? tag) =>
+        app.MapPost("/images/{**path}", async (HttpContext http, ImageStore images, ContainerConsole.Images.Registry.ImageDistribution distribution,
+            string path, string? repo, string? tag, CancellationToken ct) =>
         {
+            if (path.EndsWith("/push", StringComparison.Ordinal))
+            {
+                await RegistryApi.PushAsync(http, distribution, path[..^5], tag, ct);
+                return Results.Empty;
+            }
             if (!path.EndsWith("/tag", StringComparison.Ordinal) || string.IsNullOrEmpty(repo))
                 throw EngineException.BadRequest("expected POST /images/{name}/tag?repo=...&tag=...");
             images.Tag(path[..^4], string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}");
@@ -82,7 +88,7 @@ public static class ImagesApi
         i.Id,
         ParentId = "",
         RepoTags = i.RepoTags.Select(ShortName).ToArray(),
-        RepoDigests = Array.Empty<string>(),
+        RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
         Created = i.Created?.ToUnixTimeSeconds() ?? 0,
         i.Size,
         SharedSize = -1,
@@ -94,7 +100,7 @@ public static class ImagesApi
     {
         i.Id,
         RepoTags = i.RepoTags.Select(ShortName).ToArray(),
-        RepoDigests = Array.Empty<string>(),
+        RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
         Created = i.Config.Created ?? "",
         Author = i.Config.Author ?? "",
         Architecture = i.Config.Architecture ?? "",
