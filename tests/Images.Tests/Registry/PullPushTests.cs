@@ -218,9 +218,10 @@ public sealed class PullPushTests : RegistryTestBase
     [Fact]
     public async Task PushOfAnUnknownTagSaysSo()
     {
-        var e = await Assert.ThrowsAsync<ContainerConsole.Images.Store.ImageNotFoundException>(() =>
+        var e = await Assert.ThrowsAsync<RegistryException>(() =>
             Distribution(new FakeRegistry()).PushAsync($"{FakeRegistry.Host}/{Repo}", "9", null, NewProgress(), CancellationToken.None));
-        Assert.Contains($"An image does not exist locally with the tag: {FakeRegistry.Host}/{Repo}", e.Message);
+        Assert.Equal(404, e.Status);
+        Assert.Equal($"An image does not exist locally with the tag: {FakeRegistry.Host}/{Repo}", e.Message);
     }
 
     private void AssertStoreHas(string reference) => Assert.NotNull(Store.Resolve(reference));

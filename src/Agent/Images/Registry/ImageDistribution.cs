@@ -97,7 +97,7 @@ public sealed class ImageDistribution(ImageStore store, RegistryEndpoints endpoi
                 .Select(r => r.Tag!).ToList();
         if (tags.Count == 0 || (explicitTag && store.Resolve(repo.ToString()) is null))
         {
-            throw new ImageNotFoundException($"An image does not exist locally with the tag: {Familiar(repo with { Tag = null })}");
+            throw new RegistryException(404, $"An image does not exist locally with the tag: {Familiar(repo with { Tag = null })}");
         }
 
         progress.Report(ProgressMessage.Line($"The push refers to repository [{repo.Name}]"));
