@@ -38,6 +38,12 @@ public sealed class FakeRegistry : HttpMessageHandler
 
     public int TokenRequests { get; private set; }
 
+    /// <summary>Answer Range requests with the whole blob (200), as some servers do.</summary>
+    public bool IgnoreRange { get; init; }
+
+    /// <summary>The token response's field: "access_token" (OAuth2) or "token" (Docker's).</summary>
+    public string TokenField { get; init; } = "access_token";
+
     public void AddBlob(string repo, byte[] data)
     {
         var digest = TestLayer.Sha(data);
@@ -138,7 +144,7 @@ public sealed class FakeRegistry : HttpMessageHandler
             }
 
             var scope = string.Join(" ", Query(uri).Where(kv => kv.Key == "scope").Select(kv => kv.Value));
-            return Json(HttpStatusCode.OK, $$"""{"access_token":"tok {{scope}}","expires_in":300}""");
+            return Json(HttpStatusCode.OK, $$"""{"{{TokenField}}":"tok {{scope}}","expires_in":300}""");
         }
 
         if (uri.Authority != Host)
@@ -206,7 +212,7 @@ public sealed class FakeRegistry : HttpMessageHandler
         }
 
         blob = TamperedBlobs.GetValueOrDefault(reference) ?? blob;
-        var from = request.Headers.Range?.Ranges.First().From ?? 0;
+        var from = IgnoreRange ? 0 : request.Headers.Range?.Ranges.First().From ?? 0;
         var slice = blob[(int)from..];
         var response = new HttpResponseMessage(from > 0 ? HttpStatusCode.PartialContent : HttpStatusCode.OK);
         if (TruncateOnce.Remove(reference, out var cut))

@@ -96,10 +96,12 @@ public sealed class PullPushTests : RegistryTestBase
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Store.Root, "layers")));
     }
 
-    [Fact]
-    public async Task BrokenDownloadResumesWithARangeRequest()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BrokenDownloadResumesWithARangeRequest(bool serverIgnoresRange)
     {
-        var registry = new FakeRegistry();
+        var registry = new FakeRegistry { IgnoreRange = serverIgnoresRange };
         var big = TestLayer.Create(gzip: false, ("data/big", new string('z', 300_000)));
         registry.AddImage(Repo, "1", Config([big.DiffId]), [big]);
         registry.TruncateOnce[big.Digest] = 100_000;
@@ -164,10 +166,12 @@ public sealed class PullPushTests : RegistryTestBase
         AssertStoreHas(Ref);
     }
 
-    [Fact]
-    public async Task BearerTokenIsFetchedWithBasicCredentialsAndCachedPerScope()
+    [Theory]
+    [InlineData("access_token")]
+    [InlineData("token")]
+    public async Task BearerTokenIsFetchedWithBasicCredentialsAndCachedPerScope(string tokenField)
     {
-        var registry = new FakeRegistry { Auth = "bearer" };
+        var registry = new FakeRegistry { Auth = "bearer", TokenField = tokenField };
         registry.AddImage(Repo, "1", Config([Base.DiffId, App.DiffId]), [Base, App]);
 
         await Distribution(registry).PullAsync(Ref, new RegistryCredentials { Username = "alice", Password = "secret" }, NewProgress(), CancellationToken.None);
