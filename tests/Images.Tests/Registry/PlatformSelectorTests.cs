@@ -52,6 +52,7 @@ public sealed class PlatformSelectorTests
     {
         Assert.Equal(new PlatformSelector("linux", "arm64", "v8"), PlatformSelector.Parse("linux/arm64/v8"));
         Assert.Equal(new PlatformSelector("linux", "amd64", null), PlatformSelector.Parse("amd64"));
+        Assert.Equal(new PlatformSelector("linux", "amd64", null), PlatformSelector.Parse("linux/x86_64"));
         Assert.Throws<ArgumentException>(() => PlatformSelector.Parse("a/b/c/d"));
     }
 }

@@ -20,7 +20,8 @@ public sealed record PlatformSelector(string Os, string Architecture, string? Va
     /// <summary>"os/arch[/variant]" as docker's --platform; arch alone means linux.</summary>
     public static PlatformSelector Parse(string text)
     {
-        var parts = text.Trim().ToLowerInvariant().Split('/');
+        var parts = text.Trim().ToLowerInvariant().Split('/')
+            .Select(p => p switch { "x86_64" or "x86-64" => "amd64", "aarch64" => "arm64", _ => p }).ToArray();
         return parts switch
         {
             [var arch] when arch.Length > 0 => new PlatformSelector("linux", arch, null),

@@ -46,9 +46,6 @@ public sealed class RegistrySession : IDisposable
     /// <summary>The endpoint chosen by the ping.</summary>
     public RegistryEndpoint? Endpoint { get; private set; }
 
-    /// <summary>How many token requests were made (for tests of the per-scope cache).</summary>
-    public int TokenRequests { get; private set; }
-
     /// <summary>GET /v2/ on each endpoint until one answers; remembers its authentication challenge.</summary>
     public async Task PingAsync(CancellationToken ct)
     {
@@ -438,7 +435,6 @@ public sealed class RegistrySession : IDisposable
 
             using (request)
             {
-                TokenRequests++;
                 using var response = await TokenClient(realm).SendAsync(request, ct);
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 {
