@@ -35,10 +35,11 @@ server:
 	$(DOTNET) publish src/Server -c Release -o $(OUT)/server --nologo -v quiet
 	ln -sfn ../$(OUT)/server/ccserver bin/ccserver
 
-# What the tests need from Debian: busybox-static for test images, runc as the peer.
+# What the tests need from Debian: busybox-static for test images, runc and dockerd (docker.io) as peers, a registry (docker-registry),
+# skopeo for interop, htpasswd (apache2-utils) and openssl for the registry's auth and TLS tests.
 test-deps:
 	@need=""; \
-	for p in busybox-static runc docker.io; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	for p in busybox-static runc docker.io docker-registry skopeo apache2-utils openssl; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then \
 	  echo "installing:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \

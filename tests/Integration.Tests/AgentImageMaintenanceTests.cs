@@ -136,6 +136,12 @@ public sealed class AgentImageMaintenanceTests
         Assert.Empty(Directory.GetDirectories(Path.Combine(agent.Dir, "data", "image", "layers")));
         Assert.Empty(Directory.GetFiles(Path.Combine(agent.Dir, "data", "image", "blobs", "sha256")));
 
+        // The CLI shows our errors as it shows dockerd's, not as raw JSON.
+        var missing = Docker(agent, "rmi", "nosuch:1");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("Error response from daemon: No such image: nosuch:1", missing.Stderr);
+        Assert.DoesNotContain("{", missing.Stderr);
+
         var badFilter = await agent.Http.PostAsync("images/prune?filters=" + Uri.EscapeDataString("{\"colour\":[\"red\"]}"), null);
         Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
         Assert.Contains("colour", await badFilter.Content.ReadAsStringAsync());

@@ -13,6 +13,12 @@ public sealed class AgentOptions
     public long LogMaxSize { get; set; } = 10 * 1024 * 1024;
     public int LogMaxFiles { get; set; } = 3;
 
+    /// <summary>dockerd's --insecure-registry: host[:port] or CIDR reachable over plain http or unverified TLS.</summary>
+    public List<string> InsecureRegistries { get; set; } = [];
+
+    /// <summary>Per-registry CA certificates, &lt;dir&gt;/&lt;host:port&gt;/ca.crt (as /etc/docker/certs.d).</summary>
+    public string RegistryCertsDir { get; set; } = "/etc/containerconsole/certs.d";
+
     /// <summary>Where ccrun, ccinit and ccshim live: next to ccagent.</summary>
     public string HelperDir { get; set; } = AppContext.BaseDirectory;
 
@@ -66,6 +72,8 @@ public sealed class AgentOptions
                 case "--helper-dir": o.HelperDir = Value(); break;
                 case "--log-opt": o.ApplyLogOpt(Value()); break;
                 case "--config-file": o.ApplyConfigFile(Value()); break;
+                case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;
+                case "--registry-certs-dir": o.RegistryCertsDir = Value(); break;
                 default: throw new ArgumentException($"unknown flag {a}");
             }
         }
@@ -116,6 +124,7 @@ public sealed class AgentOptions
                 case "default-runtime": DefaultRuntime = p.Value.GetString()!; break;
                 case "live-restore": LiveRestore = p.Value.GetBoolean(); break;
                 case "group": SocketGroup = p.Value.GetString(); break;
+                case "insecure-registries": InsecureRegistries.AddRange(p.Value.EnumerateArray().Select(h => h.GetString()!)); break;
                 case "runtimes":
                     foreach (var r in p.Value.EnumerateObject())
                         Runtimes[r.Name] = r.Value.GetProperty("path").GetString()!;

@@ -29,6 +29,7 @@ builder.Services.AddSingleton<RuntimeClient>();
 builder.Services.AddSingleton(new ImageStore(Path.Combine(options.DataRoot, "image"), new LayerUnpacker()));
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ContainerExport>();
+builder.Services.AddRegistry(options);
 var seLinux = SeLinux.Detect();
 builder.Services.AddSingleton(seLinux);
 var mcs = new McsAllocator();
@@ -76,6 +77,13 @@ var versionPrefix = new Regex(@"^/v[0-9]+\.[0-9]+(?=/)");
 app.Use(async (ctx, next) =>
 {
     var path = ctx.Request.Path.Value ?? "";
+    // The docker CLI decodes {"message"} errors only when Content-Type is exactly application/json.
+    ctx.Response.OnStarting(() =>
+    {
+        if (ctx.Response.ContentType == "application/json; charset=utf-8")
+            ctx.Response.ContentType = "application/json";
+        return Task.CompletedTask;
+    });
     var m = versionPrefix.Match(path);
     if (m.Success)
         ctx.Request.Path = path[m.Length..];
@@ -109,6 +117,7 @@ app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
 app.MapImagesApi();
+app.MapRegistryApi();
 app.MapCommitApi();
 app.MapImportExportApi();
 

@@ -36,8 +36,14 @@ public static class ImagesApi
             }
             return Results.NotFound(new { message = $"page not found: /images/{path}" });
         });
-        app.MapPost("/images/{**path}", (ImageStore images, string path, string? repo, string? tag) =>
+        app.MapPost("/images/{**path}", async (HttpContext http, ImageStore images, ContainerConsole.Images.Registry.ImageDistribution distribution,
+            string path, string? repo, string? tag, CancellationToken ct) =>
         {
+            if (path.EndsWith("/push", StringComparison.Ordinal))
+            {
+                await RegistryApi.PushAsync(http, distribution, path[..^5], tag, ct);
+                return Results.Empty;
+            }
             if (!path.EndsWith("/tag", StringComparison.Ordinal) || string.IsNullOrEmpty(repo))
                 throw EngineException.BadRequest("expected POST /images/{name}/tag?repo=...&tag=...");
             images.Tag(path[..^4], string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}");
@@ -148,7 +154,7 @@ public static class ImagesApi
         i.Id,
         ParentId = "",
         RepoTags = i.RepoTags.Select(ShortName).ToArray(),
-        RepoDigests = Array.Empty<string>(),
+        RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
         Created = i.Created?.ToUnixTimeSeconds() ?? 0,
         i.Size,
         SharedSize = -1,
@@ -160,10 +166,10 @@ public static class ImagesApi
     {
         i.Id,
         RepoTags = i.RepoTags.Select(ShortName).ToArray(),
-        RepoDigests = Array.Empty<string>(),
+        RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
         Parent = "",
         Comment = i.Config.History?.LastOrDefault()?.Comment ?? "",
-        Created = i.Config.Created ?? "",
+        Created = i.Config.Created ?? "0001-01-01T00:00:00Z", // the CLI cannot parse an empty time
         DockerVersion = "",
         Author = i.Config.Author ?? "",
         Architecture = i.Config.Architecture ?? "",

@@ -15,10 +15,6 @@ public static class ImportExportApi
             http.Response.ContentType = "application/x-tar";
             await export.WriteAsync(c, http.Response.Body, ct);
         });
-        app.MapPost("/images/create", (HttpContext http, ImageStore images, string? fromSrc, string? repo, string? tag, string? message, CancellationToken ct) =>
-            fromSrc is null
-                ? throw EngineException.BadRequest("pull: registries are not supported yet")
-                : ImportAsync(http, images, fromSrc, repo, tag, message, ct));
         return app;
     }
 

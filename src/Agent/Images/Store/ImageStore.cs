@@ -16,7 +16,11 @@ public sealed record ImageRecord(
     long Size,
     string ManifestDigest,
     IReadOnlyList<string> DiffIds,
-    ImageConfig Config);
+    ImageConfig Config)
+{
+    /// <summary>repository@sha256:&lt;manifest digest&gt; for each registry repository the image was pulled from or pushed to.</summary>
+    public IReadOnlyList<string> RepoDigests { get; init; } = [];
+}
 
 public sealed class ImageNotFoundException(string reference) : Exception($"No such image: {reference}")
 {
@@ -514,7 +518,7 @@ public sealed partial class ImageStore
         return [matching[0]];
     }
 
-    private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
+    internal static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
     {
         Architecture.X64 => "amd64",
         Architecture.Arm64 => "arm64",
@@ -672,7 +676,10 @@ public sealed partial class ImageStore
         var config = ReadConfig(id);
         var diffIds = config.RootFs?.DiffIds ?? [];
         var size = diffIds.Sum(d => Layers.Get(d)?.Size ?? 0);
-        return new ImageRecord(id, References.ReferencesTo(id), config.CreatedAt, size, stored.ManifestDigest, diffIds, config);
+        return new ImageRecord(id, References.ReferencesTo(id), config.CreatedAt, size, stored.ManifestDigest, diffIds, config)
+        {
+            RepoDigests = stored.RepoDigests ?? [],
+        };
     }
 
     /// <summary>Digests of all blobs and diff ids of all layers used by the images other than <paramref name="except"/>.</summary>
@@ -766,7 +773,9 @@ internal sealed class StoredImage
 {
     [JsonPropertyName("id")] public string Id { get; init; } = "";
     [JsonPropertyName("manifest")] public string ManifestDigest { get; init; } = "";
+    [JsonPropertyName("repoDigests")] public List<string>? RepoDigests { get; init; }
 }
 
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoredImage))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext;
