@@ -19,11 +19,14 @@ public sealed class RegistryProcess : IDisposable
     /// <summary>host:port as image references name it.</summary>
     public string Host => $"{Address}:{Port}";
 
-    public RegistryProcess(string address = "127.0.0.1", (string User, string Password)? htpasswd = null, (string Cert, string Key)? tls = null)
+    /// <summary>With <paramref name="netns"/> the registry runs inside that namespace, listening on its peer address.</summary>
+    public RegistryProcess(string address = "127.0.0.1", (string User, string Password)? htpasswd = null, (string Cert, string Key)? tls = null,
+        TestNetns? netns = null)
     {
-        Address = address;
+        Address = netns?.PeerAddress ?? address;
+        address = Address;
         Directory.CreateDirectory(Dir);
-        Port = FreePort(address);
+        Port = netns is null ? FreePort(address) : 5000; // the namespace is new, so every port is free
         var config = new List<string>
         {
             "version: 0.1",
@@ -53,7 +56,11 @@ public sealed class RegistryProcess : IDisposable
 
         var configFile = Path.Combine(Dir, "config.yml");
         File.WriteAllLines(configFile, config);
-        var psi = new ProcessStartInfo("/usr/bin/docker-registry") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // `ip netns exec` execs the registry, so the pid stays the registry's.
+        var command = netns?.Exec("/usr/bin/docker-registry").ToList() ?? ["/usr/bin/docker-registry"];
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1))
+            psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add(configFile);
         _process = Process.Start(psi)!;

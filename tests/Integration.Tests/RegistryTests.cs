@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -237,14 +236,10 @@ public sealed class RegistryTests
     [RequiresRootFact]
     public async Task TlsRegistryIsTrustedThroughItsCaInTheCertsDir()
     {
-        // A non-loopback address of this host (traffic stays on the machine) so certificate checks apply.
-        var address = NetworkInterface.GetAllNetworkInterfaces()
-            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
-            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
-        Assert.True(address is not null, "this test needs a non-loopback IPv4 address on the host");
-        using var certs = new TestCertificates(address!.ToString());
-        using var registry = new RegistryProcess(address.ToString(), tls: (certs.ServerCert, certs.ServerKey));
+        // A non-loopback address so certificate checks apply: the peer end of a namespace this test makes.
+        using var netns = new TestNetns();
+        using var certs = new TestCertificates(netns.PeerAddress);
+        using var registry = new RegistryProcess(tls: (certs.ServerCert, certs.ServerKey), netns: netns);
         var certsDir = Path.Combine(certs.Dir, "certs.d");
         using var agent = new AgentProcess("--registry-certs-dir", certsDir);
         var repo = $"{registry.Host}/tls/box";
