@@ -102,6 +102,7 @@ app.MapSystemApi();
 app.MapContainersApi();
 app.MapImagesApi();
 app.MapCommitApi();
+app.MapBuildApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

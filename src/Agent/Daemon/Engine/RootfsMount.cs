@@ -10,12 +10,22 @@ namespace ContainerConsole.Agent.Engine;
 public static unsafe class RootfsMount
 {
     private const int MNT_DETACH = 2;
+    private const uint MS_RDONLY = 1;
 
     public static void Mount(string lower, string upper, string work, string target)
     {
         var data = $"lowerdir={lower},upperdir={upper},workdir={work}";
         fixed (byte* type = Z("overlay"), t = Z(target), d = Z(data))
             if (Tmds.Linux.LibC.mount(type, t, type, 0, d) != 0)
+                throw SyscallException.Last("mount overlay", target);
+    }
+
+    /// <summary>A read-only overlay of image layers (no upper dir), e.g. to read another build stage's files.</summary>
+    public static void MountReadOnly(string lower, string target)
+    {
+        var data = $"lowerdir={lower}";
+        fixed (byte* type = Z("overlay"), t = Z(target), d = Z(data))
+            if (Tmds.Linux.LibC.mount(type, t, type, MS_RDONLY, d) != 0)
                 throw SyscallException.Last("mount overlay", target);
     }
 

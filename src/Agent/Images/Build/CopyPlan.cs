@@ -95,18 +95,18 @@ public sealed class CopyPlan
             var isDir = Directory.Exists(path) && !IsSymlink(path);
             if (isDir)
             {
-                var target = EnsureDir(layerDir, lowerDirs, dest, uid, gid);
+                var target = EnsureDirectory(layerDir, lowerDirs, dest, uid, gid);
                 await CopyTreeAsync(path, target, uid, gid, chmod, ct);
             }
             else if (_isAdd && await ArchiveKind(path, ct) is { } gzip)
             {
-                var target = EnsureDir(layerDir, lowerDirs, dest, uid, gid);
+                var target = EnsureDirectory(layerDir, lowerDirs, dest, uid, gid);
                 await ExtractAsync(path, gzip, layerDir, target, owner, ct);
             }
             else
             {
                 var targetRel = destIsDir ? (dest == "/" ? "/" + name : dest + "/" + name) : dest;
-                var parent = EnsureDir(layerDir, lowerDirs, ParentOf(targetRel), uid, gid);
+                var parent = EnsureDirectory(layerDir, lowerDirs, ParentOf(targetRel), uid, gid);
                 await CopyEntryAsync(path, Path.Combine(parent, Path.GetFileName(targetRel)), uid, gid, chmod, ct);
             }
         }
@@ -118,8 +118,11 @@ public sealed class CopyPlan
         return i <= 0 ? "/" : abs[..i];
     }
 
-    /// <summary>Creates an absolute image directory in the layer with its parents (copying metadata from the lower layers where they exist).</summary>
-    private static string EnsureDir(string layerDir, IReadOnlyList<string> lowerDirs, string abs, int uid, int gid)
+    /// <summary>
+    /// Creates an absolute image directory in the layer with its parents: those that exist in the lower layers keep
+    /// their metadata, new ones are 0755 owned by uid:gid. Returns the host path.
+    /// </summary>
+    public static string EnsureDirectory(string layerDir, IReadOnlyList<string> lowerDirs, string abs, int uid, int gid)
     {
         var current = layerDir;
         var rel = "";
