@@ -26,18 +26,32 @@ public static class BuildApi
     private static async Task BuildAsync(HttpContext http, ImageBuilder builder, ImageStore images, CancellationToken ct)
     {
         var q = http.Request.Query;
-        var request = new BuildRequest(
-            Dockerfile: q["dockerfile"].FirstOrDefault() is { Length: > 0 } df ? df : "Dockerfile",
-            Tags: q["t"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToList(),
-            BuildArgs: JsonMap(q["buildargs"].FirstOrDefault(), "buildargs") ?? new Dictionary<string, string?>(),
-            NoCache: Flag(q["nocache"].FirstOrDefault()),
-            Labels: (JsonMap(q["labels"].FirstOrDefault(), "labels") ?? []).ToDictionary(l => l.Key, l => l.Value ?? ""),
-            Target: q["target"].FirstOrDefault());
         var quiet = Flag(q["q"].FirstOrDefault());
-        if (q["remote"].FirstOrDefault() is { Length: > 0 } remote)
-            throw EngineException.BadRequest($"remote build contexts are not supported (this agent has no network access): {remote}");
+        BuildRequest request;
+        PreparedBuild prepared;
+        try
+        {
+            request = new BuildRequest(
+                Dockerfile: q["dockerfile"].FirstOrDefault() is { Length: > 0 } df ? df : "Dockerfile",
+                Tags: q["t"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToList(),
+                BuildArgs: JsonMap(q["buildargs"].FirstOrDefault(), "buildargs") ?? new Dictionary<string, string?>(),
+                NoCache: Flag(q["nocache"].FirstOrDefault()),
+                Labels: (JsonMap(q["labels"].FirstOrDefault(), "labels") ?? []).ToDictionary(l => l.Key, l => l.Value ?? ""),
+                Target: q["target"].FirstOrDefault());
+            if (q["remote"].FirstOrDefault() is { Length: > 0 } remote)
+                throw EngineException.BadRequest($"remote build contexts are not supported (this agent has no network access): {remote}");
+            prepared = await builder.PrepareAsync(request, http.Request.Body, ct);
+        }
+        catch (EngineException e)
+        {
+            // the docker CLI only shows {"message"} as the error when the type is exactly application/json
+            http.Response.StatusCode = e.Status;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(JsonSerializer.Serialize(new { message = e.Message }) + "\n", ct);
+            return;
+        }
 
-        using var build = await builder.PrepareAsync(request, http.Request.Body, ct);
+        using var build = prepared;
         http.Response.ContentType = "application/json";
         var gate = new SemaphoreSlim(1, 1);
         async Task Send(object message)

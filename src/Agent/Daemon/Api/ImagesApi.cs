@@ -102,7 +102,7 @@ public static class ImagesApi
         i.Size,
         Config = i.Config.Config,
         RootFS = new { Type = "layers", Layers = i.DiffIds },
-        Metadata = new { LastTagTime = "" },
+        Metadata = new { LastTagTime = "0001-01-01T00:00:00Z" }, // the docker CLI cannot parse ""
     };
 
     // docker.io/library/busybox:latest → busybox:latest, as docker shows it.

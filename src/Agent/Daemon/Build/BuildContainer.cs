@@ -47,11 +47,32 @@ public sealed class BuildContainer(AgentOptions options, ILogger<BuildContainer>
         await output($" ---> Running in {id[..12]}\n");
         try
         {
-            return (await RunRuntimeAsync(c, bundle, output, ct), id);
+            var code = await RunRuntimeAsync(c, bundle, output, ct);
+            PruneMountPoints(upper, request.LowerDirs, spec.Mounts.Select(m => m.Destination));
+            return (code, id);
         }
         finally
         {
             RootfsMount.Unmount(rootfs);
+        }
+    }
+
+    /// <summary>
+    /// The runtime creates missing mount points (/proc, /dev, /sys, ...) in the upper directory; Docker keeps them in a
+    /// separate init layer, so they never reach an image. Empty ones the image did not have are removed, deepest first.
+    /// </summary>
+    private static void PruneMountPoints(string upper, IReadOnlyList<string> lowerDirs, IEnumerable<string> destinations)
+    {
+        foreach (var dest in destinations.Where(d => d.StartsWith('/')).OrderByDescending(d => d.Length))
+        {
+            var path = Path.Combine(upper, dest.TrimStart('/'));
+            if (ContainerConsole.Images.Build.LowerLookup.Find(lowerDirs, dest) is not null)
+                continue;
+            var info = new DirectoryInfo(path);
+            if (info.LinkTarget is null && info.Exists && !info.EnumerateFileSystemInfos().Any())
+                info.Delete();
+            else if (new FileInfo(path) is { Exists: true, Length: 0, LinkTarget: null } file)
+                file.Delete();
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class CopyPlan
             }
 
             var rel = DockerIgnore.Clean(source);
-            if (rel.StartsWith("../", StringComparison.Ordinal) || rel == "..")
+            if (LayerUnpacker.Normalize(source.TrimStart('/')) is null)
             {
                 throw new BuildException($"{keyword} failed: forbidden path outside the build context: {source}");
             }
