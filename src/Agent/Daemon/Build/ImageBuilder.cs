@@ -380,7 +380,10 @@ public sealed partial class ImageBuilder
                         await output("(RUN steps have no network in this agent: only loopback is available)\n");
                         throw new BuildException($"The command '{string.Join(' ', args)}' returned a non-zero code: {code}");
                     }
-                    var id = await Images.AddBuildStepAsync(s.ImageId, s.Config, BuildContainer.UpperDir(dir), createdBy, s.Author, key, ct);
+                    // a RUN that changed nothing adds no layer (an empty_layer history entry, as BuildKit records it)
+                    var upper = BuildContainer.UpperDir(dir);
+                    var layer = Directory.EnumerateFileSystemEntries(upper).Any() ? upper : null;
+                    var id = await Images.AddBuildStepAsync(s.ImageId, s.Config, layer, createdBy, s.Author, key, ct);
                     await output($"Removing intermediate container {container[..12]}\n");
                     return id;
                 }
