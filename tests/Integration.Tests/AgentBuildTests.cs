@@ -313,6 +313,20 @@ public sealed class AgentBuildTests
     }
 
     [RequiresRootFact]
+    public async Task CopyFromAStageIndexAndFromAnImage()
+    {
+        using var agent = new AgentProcess();
+        Assert.Equal(HttpStatusCode.OK, await LoadBaseAsync(agent));
+        var r = await BuildAsync(agent, Context(("Dockerfile",
+            "FROM base:1\nRUN echo stage zero > /zero\nFROM base:1\nCOPY --from=0 /zero /from-index\nCOPY --from=base:1 /etc/motd /from-image\n")), "t=from:1");
+        Assert.True(r.Error is null, r.Body);
+        Assert.Equal("stage zero\nmotd\n", await RunAsync(agent, "from:1", "cat /from-index /from-image"));
+        var missing = await BuildAsync(agent, Context(("Dockerfile", "FROM base:1\nCOPY --from=nosuch /x /y\n")));
+        Assert.Contains("no stage or image named nosuch", missing.Error);
+        AssertNoBuildLeftovers(agent);
+    }
+
+    [RequiresRootFact]
     public async Task DockerCliLegacyBuilderWorks()
     {
         const string docker = "/usr/local/bin/docker";

@@ -76,10 +76,11 @@ public static class BuildApi
             foreach (var t in request.Tags)
                 images.Tag(id, t);
         }
-        catch (Exception e) when (e is BuildException or DockerfileException or ImageNotFoundException or EngineException
-                                      or ContainerConsole.Images.ImageFormatException or IOException or UnauthorizedAccessException
-                                      or ContainerConsole.Runtime.Interop.SyscallException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // the stream has started: every failure becomes Docker's error message, also unexpected ones
+            if (e is not (BuildException or DockerfileException or ImageNotFoundException or EngineException))
+                http.RequestServices.GetRequiredService<ILogger<ImageBuilder>>().LogError(e, "build failed");
             if (!ct.IsCancellationRequested)
                 await Send(new { errorDetail = new { message = e.Message }, error = e.Message });
             return;
