@@ -16,7 +16,7 @@ public static class ImageArchive
             foreach (var dir in new[] { "bin/", "etc/", "tmp/", "root/" })
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)Convert.ToInt32(dir == "tmp/" ? "1777" : "755", 8) });
             tar.WriteEntry("/bin/busybox", "bin/busybox");
-            foreach (var applet in new[] { "sh", "echo", "id", "pwd", "sleep", "cat", "ls", "whoami" })
+            foreach (var applet in new[] { "sh", "echo", "id", "pwd", "sleep", "cat", "ls", "whoami", "rm", "mkdir", "true", "false", "stat" })
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" });
             foreach (var (path, content) in new[] { ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"), ("etc/group", "root:x:0:\nnogroup:x:65534:\n") }.Concat(extraFiles))
             {

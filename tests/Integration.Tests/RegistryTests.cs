@@ -130,6 +130,42 @@ public sealed class RegistryTests
     }
 
     [RequiresRootFact]
+    public async Task BuildPullsABaseImageItDoesNotHave()
+    {
+        using var registry = new RegistryProcess();
+        using var agent = new AgentProcess();
+        var repo = $"{registry.Host}/base/box";
+        await LoadAsync(agent, $"{repo}:1", "base from the registry\n");
+        await PushAsync(agent, repo, "1");
+        await RemoveImageAsync(agent, $"{repo}:1");
+        var context = Path.Combine(agent.Dir, "ctx");
+        Directory.CreateDirectory(context);
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM {repo}:1\nRUN cp /etc/motd /copied\n");
+
+        var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment["DOCKER_BUILDKIT"] = "0";
+        foreach (var a in new[] { "-H", $"unix://{agent.Socket}", "build", "-t", "built-on-pulled:1", context })
+            psi.ArgumentList.Add(a);
+        using (var p = Process.Start(psi)!)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "docker build hung");
+            Assert.True(p.ExitCode == 0, stdout.Result + stderr.Result);
+            Assert.Contains("Pull complete", stdout.Result);
+        }
+        var id = await agent.CreateAsync(new { Image = "built-on-pulled:1", Cmd = new[] { "cat", "/copied" } });
+        await agent.PostAsync($"containers/{id}/start");
+        await agent.PostAsync($"containers/{id}/wait");
+        Assert.Equal("base from the registry\n", string.Concat((await agent.LogsAsync(id)).Select(f => f.Text)));
+
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM {registry.Host}/no/such:1\n");
+        var missing = TestEnvironment.Run("docker", "-H", $"unix://{agent.Socket}", "build", context);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("pull access denied for " + registry.Host + "/no/such:1", missing.Stdout + missing.Stderr);
+    }
+
+    [RequiresRootFact]
     public async Task SkopeoPullsWhatWePushed()
     {
         using var registry = new RegistryProcess();

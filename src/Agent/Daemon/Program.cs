@@ -120,6 +120,7 @@ app.MapImagesApi();
 app.MapRegistryApi();
 app.MapCommitApi();
 app.MapImportExportApi();
+app.MapBuildApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -180,7 +180,7 @@ public static class ImagesApi
         Config = i.Config.Config,
         GraphDriver = new { Name = "overlay", Data = (object?)null },
         RootFS = new { Type = "layers", Layers = i.DiffIds },
-        Metadata = new { LastTagTime = "" },
+        Metadata = new { LastTagTime = "0001-01-01T00:00:00Z" }, // the docker CLI cannot parse ""
     };
 
     // docker.io/library/busybox:latest → busybox:latest, as docker shows it.

@@ -10,6 +10,7 @@ namespace ContainerConsole.Agent.Engine;
 public static unsafe class RootfsMount
 {
     private const int MNT_DETACH = 2;
+    private const uint MS_RDONLY = 1;
 
     public static void Mount(string lower, string upper, string work, string target)
     {
@@ -19,12 +20,12 @@ public static unsafe class RootfsMount
                 throw SyscallException.Last("mount overlay", target);
     }
 
-    /// <summary>A read-only overlay of <paramref name="lowerDirs"/> (topmost first), for reading a container's files.</summary>
+    /// <summary>A read-only overlay of <paramref name="lowerDirs"/> (topmost first): a container's files for export, another build stage's for COPY --from.</summary>
     public static void MountReadOnly(IReadOnlyList<string> lowerDirs, string target)
     {
         var data = $"lowerdir={string.Join(':', lowerDirs)}";
         fixed (byte* type = Z("overlay"), t = Z(target), d = Z(data))
-            if (Tmds.Linux.LibC.mount(type, t, type, Tmds.Linux.LibC.MS_RDONLY, d) != 0)
+            if (Tmds.Linux.LibC.mount(type, t, type, MS_RDONLY, d) != 0)
                 throw SyscallException.Last("mount overlay", target);
     }
 

@@ -11,12 +11,20 @@ namespace ContainerConsole.Images.Archives;
 public sealed class ArchiveStaging : IDisposable
 {
     private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
+    private readonly List<StagedEntry> _entries = [];
+    private readonly List<string> _escaping = [];
 
     private ArchiveStaging(string dir) => Directory = dir;
 
     public string Directory { get; }
 
     public IEnumerable<string> Names => _files.Keys;
+
+    /// <summary>Every entry with a usable name, in archive order, with its metadata (for trees rebuilt from the archive).</summary>
+    public IReadOnlyList<StagedEntry> Entries => _entries;
+
+    /// <summary>Names of entries that point outside the archive root ("../x"); they are not staged.</summary>
+    public IReadOnlyList<string> EscapingNames => _escaping;
 
     public static async Task<ArchiveStaging> ExtractAsync(Stream archive, string dir, CancellationToken ct)
     {
@@ -35,8 +43,16 @@ public sealed class ArchiveStaging : IDisposable
                     var name = NormalizeName(entry.Name, null);
                     if (name is null)
                     {
+                        if (Layers.LayerUnpacker.Normalize(entry.Name) is null)
+                        {
+                            staging._escaping.Add(entry.Name);
+                        }
+
                         continue;
                     }
+
+                    staging._entries.Add(new StagedEntry(name, entry.EntryType, entry.Mode, entry.Uid, entry.Gid, entry.ModificationTime,
+                        entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink ? entry.LinkName : null));
 
                     switch (entry.EntryType)
                     {
@@ -123,6 +139,9 @@ public sealed class ArchiveStaging : IDisposable
         return parts is null || parts.Count == 0 ? null : string.Join('/', parts);
     }
 }
+
+/// <summary>One archive entry: canonical name, type, metadata and (links) the target as written.</summary>
+public sealed record StagedEntry(string Name, TarEntryType Type, UnixFileMode Mode, int Uid, int Gid, DateTimeOffset ModificationTime, string? LinkName);
 
 /// <summary>Gzip detection for archives (docker save output may be compressed).</summary>
 internal static class ArchiveCompression

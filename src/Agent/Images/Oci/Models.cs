@@ -70,6 +70,8 @@ public sealed record ContainerConfig
     [JsonPropertyName("Labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
     [JsonPropertyName("StopSignal")] public string? StopSignal { get; init; }
     [JsonPropertyName("Healthcheck")] public HealthcheckConfig? Healthcheck { get; init; }
+    /// <summary>The Dockerfile SHELL in effect, kept so a later build on this image uses it.</summary>
+    [JsonPropertyName("Shell")] public IReadOnlyList<string>? Shell { get; init; }
 }
 
 /// <summary>Docker's healthcheck; durations are nanoseconds.</summary>

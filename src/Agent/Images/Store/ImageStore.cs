@@ -162,66 +162,11 @@ public sealed partial class ImageStore
 
         await _mutex.WaitAsync(ct);
         var created = new Created();
-        var tarPath = Path.Combine(_tmpDir, $"commit-{Guid.NewGuid():N}.tar");
         try
         {
-            ImageConfig? parent = null;
-            ImageManifest? parentManifest = null;
-            if (parentReference is not null)
-            {
-                var parentId = Resolve(parentReference) ?? throw new ImageNotFoundException(parentReference);
-                parent = ReadConfig(parentId);
-                var manifestDigest = ReadStoredImage(parentId).ManifestDigest;
-                parentManifest = OciJson.ParseManifest(Content.ReadAllBytes(manifestDigest), $"manifest {manifestDigest}");
-            }
-
-            string diffId;
-            await using (var tar = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-            {
-                diffId = await ContainerConsole.Images.Layers.LayerDiff.WriteLayerTarAsync(upperDir, tar, ct);
-            }
-
-            var existed = Content.Exists(diffId);
-            await using (var tar = File.OpenRead(tarPath))
-            {
-                await Content.WriteAsync(tar, diffId, ct);
-            }
-
-            if (!existed)
-            {
-                created.Blobs.Add(diffId);
-            }
-
-            await UnpackAsync(diffId, diffId, "committed layer", created, null, ct);
-
-            var docker = parentManifest?.MediaType == MediaTypes.DockerManifest;
-            var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-            var imageConfig = (parent ?? new ImageConfig { Architecture = HostArchitecture(), Os = "linux" }) with
-            {
-                Created = now,
-                Author = author,
-                Config = config,
-                RootFs = new RootFs { DiffIds = [.. parent?.RootFs?.DiffIds ?? [], diffId] },
-                History = [.. parent?.History ?? [], new HistoryEntry { Created = now, CreatedBy = "ccagent commit", Comment = comment, Author = author }],
-            };
-            var configBytes = OciJson.Serialize(imageConfig, OciJsonContext.Default.ImageConfig);
-            var id = Digests.Of(configBytes);
-            await PutBytesAsync(configBytes, id, created, ct);
-
-            var manifest = new ImageManifest
-            {
-                MediaType = docker ? MediaTypes.DockerManifest : MediaTypes.OciManifest,
-                Config = new Descriptor { MediaType = docker ? MediaTypes.DockerConfig : MediaTypes.OciConfig, Digest = id, Size = configBytes.Length },
-                Layers =
-                [
-                    .. parentManifest?.Layers ?? [],
-                    new Descriptor { MediaType = docker ? MediaTypes.DockerLayer : MediaTypes.OciLayer, Digest = diffId, Size = Content.SizeOf(diffId) },
-                ],
-            };
-            var manifestBytes = OciJson.Serialize(manifest, OciJsonContext.Default.ImageManifest);
-            var newManifestDigest = Digests.Of(manifestBytes);
-            await PutBytesAsync(manifestBytes, newManifestDigest, created, ct);
-            RecordImage(id, newManifestDigest, created);
+            var now = Now();
+            var id = await CreateChildImageAsync(parentReference, upperDir, config,
+                new HistoryEntry { Created = now, CreatedBy = "ccagent commit", Comment = comment, Author = author }, author, created, ct);
             if (repoTag is not null)
             {
                 References.Tag(repoTag, id);
@@ -236,7 +181,6 @@ public sealed partial class ImageStore
         }
         finally
         {
-            FileSync.TryDeleteFile(tarPath);
             _mutex.Release();
         }
     }
