@@ -350,6 +350,15 @@ public sealed class AgentBuildTests
             Assert.True(inspect.ExitCode == 0, inspect.Stderr);
             Assert.Equal("[\"ls\",\"/ctx\"]\n", inspect.Stdout);
 
+            // As against dockerd: build steps are hidden intermediate images, not dangling ones.
+            var images = TestEnvironment.Run(docker, "-H", "unix://" + agent.Socket, "images", "--format", "{{.Repository}}:{{.Tag}}");
+            Assert.Equal(["base:1", "cli:1"], images.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+            var withSteps = TestEnvironment.Run(docker, "-H", "unix://" + agent.Socket, "images", "-a", "-q");
+            Assert.Equal(4, withSteps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // base, COPY, RUN, CMD
+            Assert.Equal("", TestEnvironment.Run(docker, "-H", "unix://" + agent.Socket, "images", "-q", "-f", "dangling=true").Stdout);
+            var parent = TestEnvironment.Run(docker, "-H", "unix://" + agent.Socket, "image", "inspect", "-f", "{{.Parent}}", "cli:1");
+            Assert.StartsWith("sha256:", parent.Stdout);
+
             File.WriteAllText(Path.Combine(dir, "Dockerfile"), "FROM base:1\nRUN exit 3\n");
             var failed = TestEnvironment.Run("/usr/bin/env", env, docker, "-H", "unix://" + agent.Socket, "build", dir);
             Assert.NotEqual(0, failed.ExitCode);

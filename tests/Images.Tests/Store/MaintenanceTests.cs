@@ -161,4 +161,62 @@ public sealed class MaintenanceTests : IDisposable
         Assert.Contains("empty", e.Message);
         Assert.Empty(store.Content.List());
     }
+
+    private async Task<(ImageStore Store, string Base, string Middle, string Top)> Chain()
+    {
+        var store = await LoadTwo(["base:1"], ["other:1"]);
+        var baseId = store.Inspect("base:1").Id;
+        string Upper(string name)
+        {
+            var dir = Path.Combine(_dir.Path, name);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, name), name);
+            return dir;
+        }
+
+        var middle = await store.CommitAsync(baseId, Upper("step1"), new ContainerConfig(), null, null, null, CancellationToken.None);
+        var top = await store.CommitAsync(middle, Upper("step2"), new ContainerConfig(), "final:1", null, null, CancellationToken.None);
+        return (store, baseId, middle, top);
+    }
+
+    [Fact]
+    public async Task Images_record_the_image_they_were_made_from()
+    {
+        var (store, baseId, middle, top) = await Chain();
+        Assert.Equal(middle, store.Inspect(top).Parent);
+        Assert.Equal(baseId, store.Inspect(middle).Parent);
+        Assert.Null(store.Inspect(baseId).Parent);
+        Assert.Equal(new[] { baseId, middle }.Order(), store.Parents().Order());
+    }
+
+    [Fact]
+    public async Task Removing_an_image_removes_its_untagged_parents_but_not_tagged_or_used_ones()
+    {
+        var (store, baseId, middle, top) = await Chain();
+
+        var e = Assert.Throws<InvalidOperationException>(() => store.Remove(middle, force: true));
+        Assert.Contains("dependent child images", e.Message);
+
+        Assert.Equal(["Untagged: docker.io/library/final:1", $"Deleted: {top}", $"Deleted: {middle}"], store.Remove("final:1", force: false));
+        Assert.True(store.HasImage(baseId)); // tagged
+        Assert.False(store.HasImage(middle));
+
+        var (again, _, middle2, top2) = await Chain();
+        Assert.Equal(["Untagged: docker.io/library/final:1", $"Deleted: {top2}"], again.Remove("final:1", false, id => id == middle2));
+        Assert.True(again.HasImage(middle2)); // a container uses it
+    }
+
+    [Fact]
+    public async Task Prune_keeps_build_steps_under_a_tagged_image_and_removes_a_whole_untagged_chain()
+    {
+        var (store, baseId, middle, top) = await Chain();
+
+        Assert.DoesNotContain((await store.PruneAsync(all: false, _ => false, _ => true, CancellationToken.None)).Lines, l => l.Contains(middle));
+        Assert.True(store.HasImage(middle));
+
+        store.References.Untag("docker.io/library/final:1");
+        var result = await store.PruneAsync(all: false, _ => false, _ => true, CancellationToken.None);
+        Assert.Equal([$"Deleted: {top}", $"Deleted: {middle}"], result.Lines);
+        Assert.True(store.HasImage(baseId));
+    }
 }

@@ -9,7 +9,8 @@ public static class ImagesApi
 {
     public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/images/json", (ImageStore images, ContainerEngine engine, string? filters, string? all) => Results.Json(ListImages(images, engine, filters)));
+        app.MapGet("/images/json", (ImageStore images, ContainerEngine engine, string? filters, string? all) =>
+            Results.Json(ListImages(images, engine, filters, all is "1" or "true")));
         app.MapPost("/images/prune", PruneAsync);
         app.MapPost("/images/load", LoadAsync);
         app.MapGet("/images/get", (HttpContext http, ImageStore images, CancellationToken ct) =>
@@ -58,9 +59,17 @@ public static class ImagesApi
                 throw EngineException.Conflict($"conflict: unable to remove repository reference \"{name}\" (must force) - container {user.Id[..12]} is using its referenced image {image.Id[7..19]}");
             // As docker, a forced removal of an image a container uses only untags it: the container keeps its layers,
             // and prune deletes the image once no container uses it.
-            var lines = user is not null
-                ? image.RepoTags.Where(images.References.Untag).Select(r => $"Untagged: {r}").ToList()
-                : images.Remove(name, forced);
+            IReadOnlyList<string> lines;
+            try
+            {
+                lines = user is not null
+                    ? image.RepoTags.Where(images.References.Untag).Select(r => $"Untagged: {r}").ToList()
+                    : images.Remove(name, forced, id => engine.All.Any(c => c.ImageId == id));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw EngineException.Conflict(e.Message); // several tags without force, or child images
+            }
             return Results.Json(lines.Select(l => l.StartsWith("Untagged:", StringComparison.Ordinal)
                 ? (object)new { Untagged = ShortName(l["Untagged:".Length..].Trim()) }
                 : new { Deleted = l["Deleted:".Length..].Trim() }));
@@ -69,17 +78,19 @@ public static class ImagesApi
     }
 
     /// <summary>docker images, with the filters dangling, label, reference (a glob on name:tag), before and since.</summary>
-    private static IEnumerable<object> ListImages(ImageStore images, ContainerEngine engine, string? filtersJson)
+    private static IEnumerable<object> ListImages(ImageStore images, ContainerEngine engine, string? filtersJson, bool all)
     {
+        // As docker: untagged images that others were built on (build steps) show only with -a, and are not dangling.
+        var parents = images.Parents();
         var filters = DockerFilters.Parse(filtersJson, "dangling", "label", "label!", "reference", "before", "since", "until");
-        var all = images.List();
         var dangling = filters.Bool("dangling");
         var before = filters.Get("before").Select(r => images.Inspect(r).Created).Min();
         var since = filters.Get("since").Select(r => images.Inspect(r).Created).Max();
         var patterns = filters.Get("reference");
         var containers = engine.All.GroupBy(c => c.ImageId).ToDictionary(g => g.Key ?? "", g => g.Count());
-        return all
-            .Where(i => dangling is null || (i.RepoTags.Count == 0) == dangling)
+        return images.List()
+            .Where(i => all || i.RepoTags.Count > 0 || !parents.Contains(i.Id))
+            .Where(i => dangling is null || (i.RepoTags.Count == 0 && !parents.Contains(i.Id)) == dangling)
             .Where(i => filters.MatchesLabels(i.Config.Config?.Labels))
             .Where(i => before is null || i.Created < before)
             .Where(i => since is null || i.Created > since)
@@ -152,7 +163,7 @@ public static class ImagesApi
     public static object Summary(ImageRecord i, int containers) => new
     {
         i.Id,
-        ParentId = "",
+        ParentId = i.Parent ?? "",
         RepoTags = i.RepoTags.Select(ShortName).ToArray(),
         RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
         Created = i.Created?.ToUnixTimeSeconds() ?? 0,
@@ -167,7 +178,7 @@ public static class ImagesApi
         i.Id,
         RepoTags = i.RepoTags.Select(ShortName).ToArray(),
         RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
-        Parent = "",
+        Parent = i.Parent ?? "",
         Comment = i.Config.History?.LastOrDefault()?.Comment ?? "",
         Created = i.Config.Created ?? "0001-01-01T00:00:00Z", // the CLI cannot parse an empty time
         DockerVersion = "",

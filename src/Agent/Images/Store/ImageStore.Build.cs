@@ -75,9 +75,10 @@ public sealed partial class ImageStore
     {
         ImageConfig? parent = null;
         ImageManifest? parentManifest = null;
+        string? parentId = null;
         if (parentReference is not null)
         {
-            var parentId = Resolve(parentReference) ?? throw new ImageNotFoundException(parentReference);
+            parentId = Resolve(parentReference) ?? throw new ImageNotFoundException(parentReference);
             parent = ReadConfig(parentId);
             var manifestDigest = ReadStoredImage(parentId).ManifestDigest;
             parentManifest = OciJson.ParseManifest(Content.ReadAllBytes(manifestDigest), $"manifest {manifestDigest}");
@@ -114,7 +115,7 @@ public sealed partial class ImageStore
         var manifestBytes = OciJson.Serialize(manifest, OciJsonContext.Default.ImageManifest);
         var newManifestDigest = Digests.Of(manifestBytes);
         await PutBytesAsync(manifestBytes, newManifestDigest, created, ct);
-        RecordImage(id, newManifestDigest, created);
+        RecordImage(id, newManifestDigest, created, parentId);
         return id;
     }
 

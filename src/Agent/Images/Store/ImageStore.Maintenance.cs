@@ -61,23 +61,31 @@ public sealed partial class ImageStore
         {
             var lines = new List<string>();
             long reclaimed = 0;
-            foreach (var id in ImageIds())
+            // Children first: an image another one was built on goes only once that child has gone, so one prune
+            // removes a whole unused build chain, as docker's does.
+            for (var removed = true; removed;)
             {
-                ct.ThrowIfCancellationRequested();
-                var record = Describe(id);
-                if (inUse(id) || (!all && record.RepoTags.Count > 0) || !filter(record))
+                removed = false;
+                var parents = Parents();
+                foreach (var id in ImageIds())
                 {
-                    continue;
-                }
+                    ct.ThrowIfCancellationRequested();
+                    var record = Describe(id);
+                    if (inUse(id) || parents.Contains(id) || (!all && record.RepoTags.Count > 0) || !filter(record))
+                    {
+                        continue;
+                    }
 
-                foreach (var r in record.RepoTags)
-                {
-                    References.Untag(r);
-                    lines.Add($"Untagged: {r}");
-                }
+                    foreach (var r in record.RepoTags)
+                    {
+                        References.Untag(r);
+                        lines.Add($"Untagged: {r}");
+                    }
 
-                reclaimed += DeleteImage(id);
-                lines.Add($"Deleted: {id}");
+                    reclaimed += DeleteImage(id);
+                    lines.Add($"Deleted: {id}");
+                    removed = true;
+                }
             }
 
             return new PruneResult(lines, reclaimed);

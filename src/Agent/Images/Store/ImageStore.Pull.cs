@@ -155,7 +155,7 @@ public sealed partial class ImageStore
             var digests = (stored.RepoDigests ?? []).Where(d => !ImageReference.TryParse(d, out var r) || r.Name != repoDigest.Name).ToList();
             digests.Add($"{repoDigest.Name}@{manifestDigest}");
             digests.Sort(StringComparer.Ordinal);
-            var next = new StoredImage { Id = stored.Id, ManifestDigest = stored.ManifestDigest, RepoDigests = digests };
+            var next = new StoredImage { Id = stored.Id, ManifestDigest = stored.ManifestDigest, RepoDigests = digests, Parent = stored.Parent };
             AtomicFile.Write(RecordPath(imageId), JsonSerializer.SerializeToUtf8Bytes(next, StoreJsonContext.Default.StoredImage));
             if (tag is not null)
             {

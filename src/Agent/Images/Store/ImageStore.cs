@@ -20,6 +20,9 @@ public sealed record ImageRecord(
 {
     /// <summary>repository@sha256:&lt;manifest digest&gt; for each registry repository the image was pulled from or pushed to.</summary>
     public IReadOnlyList<string> RepoDigests { get; init; } = [];
+
+    /// <summary>The image a build step or commit made this one from, or null (loaded, pulled, imported).</summary>
+    public string? Parent { get; init; }
 }
 
 public sealed class ImageNotFoundException(string reference) : Exception($"No such image: {reference}")
@@ -189,7 +192,7 @@ public sealed partial class ImageStore
     /// Untags <paramref name="reference"/> (a name) or, for an id, the image itself (an image with several tags needs
     /// <paramref name="force"/>). Blobs and layers no longer used by any image are deleted. Returns Untagged:/Deleted: lines.
     /// </summary>
-    public async Task<IReadOnlyList<string>> RemoveAsync(string reference, bool force, CancellationToken ct = default)
+    public async Task<IReadOnlyList<string>> RemoveAsync(string reference, bool force, Func<string, bool>? inUse = null, CancellationToken ct = default)
     {
         await _mutex.WaitAsync(ct);
         try
@@ -222,8 +225,30 @@ public sealed partial class ImageStore
                 }
             }
 
+            var parents = Parents();
+            if (parents.Contains(id))
+            {
+                if (byName)
+                {
+                    return result; // untagged; its children still need it
+                }
+
+                throw new InvalidOperationException($"conflict: unable to delete {id[7..19]} (cannot be forced) - image has dependent child images");
+            }
+
+            var parent = ReadStoredImage(id).Parent;
             DeleteImage(id);
             result.Add($"Deleted: {id}");
+            // As docker: the untagged images this one was built on go too, unless something else still needs them.
+            while (parent is not null && HasImage(parent) && References.ReferencesTo(parent).Count == 0
+                   && !(inUse?.Invoke(parent) ?? false) && !Parents().Contains(parent))
+            {
+                var next = ReadStoredImage(parent).Parent;
+                DeleteImage(parent);
+                result.Add($"Deleted: {parent}");
+                parent = next;
+            }
+
             return result;
         }
         finally
@@ -232,7 +257,29 @@ public sealed partial class ImageStore
         }
     }
 
-    public IReadOnlyList<string> Remove(string reference, bool force) => RemoveAsync(reference, force).GetAwaiter().GetResult();
+    /// <summary>Ids of images that another image names as its parent.</summary>
+    public IReadOnlySet<string> Parents()
+    {
+        var parents = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in ImageIds())
+        {
+            try
+            {
+                if (ReadStoredImage(id).Parent is { } p)
+                {
+                    parents.Add(p);
+                }
+            }
+            catch (Exception e) when (e is IOException or JsonException or ImageNotFoundException)
+            {
+                // a record removed or damaged meanwhile has no children to protect
+            }
+        }
+
+        return parents;
+    }
+
+    public IReadOnlyList<string> Remove(string reference, bool force, Func<string, bool>? inUse = null) => RemoveAsync(reference, force, inUse).GetAwaiter().GetResult();
 
     /// <summary>Tags an existing image.</summary>
     public string Tag(string source, string target)
@@ -588,7 +635,7 @@ public sealed partial class ImageStore
 
     private string RecordPath(string id) => Path.Combine(_imagesDir, Digests.Hex(id, "image id") + ".json");
 
-    private void RecordImage(string id, string manifestDigest, Created created)
+    private void RecordImage(string id, string manifestDigest, Created created, string? parent = null)
     {
         var path = RecordPath(id);
         if (File.Exists(path))
@@ -596,7 +643,7 @@ public sealed partial class ImageStore
             return;
         }
 
-        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(new StoredImage { Id = id, ManifestDigest = manifestDigest }, StoreJsonContext.Default.StoredImage));
+        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(new StoredImage { Id = id, ManifestDigest = manifestDigest, Parent = parent }, StoreJsonContext.Default.StoredImage));
         created.Images.Add(id);
     }
 
@@ -623,6 +670,7 @@ public sealed partial class ImageStore
         return new ImageRecord(id, References.ReferencesTo(id), config.CreatedAt, size, stored.ManifestDigest, diffIds, config)
         {
             RepoDigests = stored.RepoDigests ?? [],
+            Parent = stored.Parent,
         };
     }
 
@@ -718,6 +766,9 @@ internal sealed class StoredImage
     [JsonPropertyName("id")] public string Id { get; init; } = "";
     [JsonPropertyName("manifest")] public string ManifestDigest { get; init; } = "";
     [JsonPropertyName("repoDigests")] public List<string>? RepoDigests { get; init; }
+
+    /// <summary>The image this one was built or committed on here (docker's Parent); not part of the content.</summary>
+    [JsonPropertyName("parent")] public string? Parent { get; init; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
