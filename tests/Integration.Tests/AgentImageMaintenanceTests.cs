@@ -61,6 +61,19 @@ public sealed class AgentImageMaintenanceTests
         using var inspect = JsonDocument.Parse(await agent.Http.GetStringAsync("images/flat:1/json"));
         Assert.Equal(1, inspect.RootElement.GetProperty("RootFS").GetProperty("Layers").GetArrayLength());
 
+        // --change on import and commit: Dockerfile instructions for the new image's config.
+        var cliImport = Docker(agent, "import", "-c", "CMD [\"cat\", \"/data/file\"]", "-c", "ENV WHO=cli", export, "flatcli:1");
+        Assert.True(cliImport.ExitCode == 0, cliImport.Stderr);
+        var fromCli = await RunToEnd(agent, new { Image = "flatcli:1" });
+        Assert.Equal("written\n", string.Concat((await agent.LogsAsync(fromCli)).Select(f => f.Text)));
+        var commit = Docker(agent, "commit", "-c", "ENV GREETING=changed", "-c", "CMD [\"sh\", \"-c\", \"echo $GREETING $WHO\"]", fromCli, "committed:cli");
+        Assert.True(commit.ExitCode == 0, commit.Stderr);
+        var fromCommit = await RunToEnd(agent, new { Image = "committed:cli" });
+        Assert.Equal("changed cli\n", string.Concat((await agent.LogsAsync(fromCommit)).Select(f => f.Text)));
+        var badChange = Docker(agent, "commit", "-c", "RUN rm -rf /", fromCli, "nope:1");
+        Assert.NotEqual(0, badChange.ExitCode);
+        Assert.Contains("RUN is not a valid change command", badChange.Stderr);
+
         var bad = await agent.Http.PostAsync("images/create?fromSrc=-&repo=bad", Tar(System.Text.Encoding.UTF8.GetBytes("not a tar at all, just text that is long enough to not be an empty tar block..........")));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("import", await bad.Content.ReadAsStringAsync());

@@ -151,6 +151,19 @@ public sealed class CommitTests : IDisposable
     }
 
     [RequiresRootFact]
+    public async Task Commit_of_an_unchanged_container_stores_docker_s_empty_layer()
+    {
+        var store = new ImageStore(P("store"), new LayerUnpacker());
+        var upper = P("empty-upper");
+        Directory.CreateDirectory(upper);
+
+        var id = await store.CommitAsync(null, upper, new ContainerConfig(), null, null, null, CancellationToken.None);
+
+        // sha256 of 1024 zero bytes: the end-of-archive blocks and nothing else, as docker writes it
+        Assert.Equal(["sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"], store.Inspect(id).DiffIds);
+    }
+
+    [RequiresRootFact]
     public async Task Scratch_commit_has_only_the_new_layer_and_failures_leave_nothing()
     {
         var store = new ImageStore(P("store"), new LayerUnpacker());

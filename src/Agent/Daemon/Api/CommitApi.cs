@@ -1,4 +1,5 @@
 using ContainerConsole.Agent.Engine;
+using ContainerConsole.Images.Build;
 using ContainerConsole.Images.Layers;
 using ContainerConsole.Images.Store;
 using OciContainerConfig = ContainerConsole.Images.Oci.ContainerConfig;
@@ -24,7 +25,8 @@ public static class CommitApi
             if (string.IsNullOrEmpty(c.ImageId))
                 throw EngineException.BadRequest($"container {c.Id[..12]} runs on a plain root filesystem, not an image: nothing to commit onto");
             var overrides = http.Request.ContentLength > 0 ? await http.Request.ReadFromJsonAsync<ContainerConfig>(ct) : null;
-            var config = new OciContainerConfig
+            // The image's config (ports, volumes, health check...) with what the container changed on top, as docker.
+            var config = (images.ConfigOf(c.ImageId).Config ?? new OciContainerConfig()) with
             {
                 Env = overrides?.Env ?? c.Config.Env,
                 Cmd = overrides?.Cmd ?? c.Config.Cmd,
@@ -34,6 +36,7 @@ public static class CommitApi
                 Labels = overrides?.Labels ?? c.Config.Labels,
                 StopSignal = overrides?.StopSignal ?? c.Config.StopSignal,
             };
+            config = ApplyChanges(config, http.Request.Query["changes"]);
             var repoTag = string.IsNullOrEmpty(repo) ? null : string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}";
             // As docker: a running container is paused while its layer is read, so the layer is consistent.
             var paused = c.State.Status == "running" && pause is not ("0" or "false");
@@ -52,5 +55,18 @@ public static class CommitApi
             }
         });
         return app;
+    }
+
+    /// <summary>--change "CMD [...]" and the like: Dockerfile instructions applied to the new image's config.</summary>
+    public static OciContainerConfig ApplyChanges(OciContainerConfig config, IEnumerable<string?> changes)
+    {
+        try
+        {
+            return ConfigInstructions.ApplyChanges(config, changes.Where(c => c is not null)!);
+        }
+        catch (DockerfileException e)
+        {
+            throw EngineException.BadRequest(e.Message);
+        }
     }
 }

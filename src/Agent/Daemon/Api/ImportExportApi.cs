@@ -26,15 +26,14 @@ public static class ImportExportApi
     {
         if (fromSrc != "-")
             throw EngineException.BadRequest($"import from \"{fromSrc}\": only an uploaded archive (fromSrc=-) is supported, not a URL");
-        if (http.Request.Query.ContainsKey("changes"))
-            throw EngineException.BadRequest("import: --change is not supported yet");
+        var config = CommitApi.ApplyChanges(new ContainerConsole.Images.Oci.ContainerConfig(), http.Request.Query["changes"]);
         var repoTag = string.IsNullOrEmpty(repo) ? null : string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}";
         if (repoTag is not null && !ImageReference.TryParse(repoTag, out _))
             throw EngineException.BadRequest($"invalid reference format: \"{repoTag}\"");
         string id;
         try
         {
-            id = await images.ImportAsync(http.Request.Body, null, repoTag, message, ct);
+            id = await images.ImportAsync(http.Request.Body, config, repoTag, message, ct);
         }
         catch (ContainerConsole.Images.ImageFormatException e)
         {

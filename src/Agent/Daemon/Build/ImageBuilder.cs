@@ -6,8 +6,6 @@ using ContainerConsole.Images.Registry;
 using ContainerConsole.Images.Store;
 using ContainerConsole.Runtime.Lifecycle;
 using OciConfig = ContainerConsole.Images.Oci.ContainerConfig;
-using OciHealthcheck = ContainerConsole.Images.Oci.HealthcheckConfig;
-using EmptyObject = ContainerConsole.Images.Oci.EmptyObject;
 
 namespace ContainerConsole.Agent.Build;
 
@@ -66,9 +64,6 @@ public sealed partial class ImageBuilder
     }
 
     private string BuildRoot => Path.Combine(_options.DataRoot, "build");
-
-    [GeneratedRegex(@"^(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?$", RegexOptions.IgnoreCase)]
-    private static partial Regex PortPattern();
 
     /// <summary>Unpacks the context and parses the Dockerfile; errors here are the client's (400) and come before any output.</summary>
     public async Task<PreparedBuild> PrepareAsync(BuildRequest request, Stream contextTar, CancellationToken ct)
@@ -257,28 +252,6 @@ public sealed partial class ImageBuilder
                     return CopyStepAsync(s, stage, copy, ct);
                 case WorkdirInstruction w:
                     return WorkdirStepAsync(s, X(w.Path), ct);
-                case EnvInstruction env:
-                {
-                    var pairs = env.Pairs.Select(p => (Key: X(p.Key), Value: X(p.Value))).ToList();
-                    var list = (c.Env ?? []).ToList();
-                    foreach (var (k, v) in pairs)
-                    {
-                        var at = list.FindIndex(e => e.StartsWith(k + "=", StringComparison.Ordinal));
-                        if (at >= 0)
-                            list[at] = $"{k}={v}";
-                        else
-                            list.Add($"{k}={v}");
-                    }
-                    return ConfigStepAsync(s, "ENV " + string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}")), c with { Env = list }, ct);
-                }
-                case LabelInstruction label:
-                {
-                    var pairs = label.Pairs.Select(p => (Key: X(p.Key), Value: X(p.Value))).ToList();
-                    var labels = new Dictionary<string, string>(c.Labels ?? new Dictionary<string, string>());
-                    foreach (var (k, v) in pairs)
-                        labels[k] = v;
-                    return ConfigStepAsync(s, "LABEL " + string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}")), c with { Labels = labels }, ct);
-                }
                 case ArgInstruction arg:
                 {
                     foreach (var (name, def) in arg.Args)
@@ -290,71 +263,13 @@ public sealed partial class ImageBuilder
                     }
                     return ConfigStepAsync(s, "ARG " + string.Join(' ', arg.Args.Select(a => a.Default is null ? a.Name : $"{a.Name}={X(a.Default)}")), c, ct);
                 }
-                case UserInstruction user:
-                    return ConfigStepAsync(s, "USER " + X(user.User), c with { User = X(user.User) }, ct);
-                case ExposeInstruction expose:
+                case CmdInstruction or EntrypointInstruction or EnvInstruction or LabelInstruction or UserInstruction
+                    or ExposeInstruction or VolumeInstruction or ShellInstruction or StopSignalInstruction or HealthcheckInstruction:
                 {
-                    var ports = new Dictionary<string, EmptyObject>(c.ExposedPorts ?? new Dictionary<string, EmptyObject>());
-                    var added = new List<string>();
-                    foreach (var word in expose.Ports.Select(X))
-                    {
-                        var m = PortPattern().Match(word);
-                        if (!m.Success)
-                            throw new FormatException($"invalid containerPort: {word}");
-                        var first = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                        var lastPort = m.Groups[2].Success ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : first;
-                        if (first is < 1 or > 65535 || lastPort < first || lastPort > 65535)
-                            throw new FormatException($"invalid port range: {word}");
-                        var proto = m.Groups[3].Success ? m.Groups[3].Value.ToLowerInvariant() : "tcp";
-                        for (var p = first; p <= lastPort; p++)
-                        {
-                            ports[$"{p}/{proto}"] = new EmptyObject();
-                            added.Add($"{p}/{proto}");
-                        }
-                    }
-                    return ConfigStepAsync(s, "EXPOSE " + string.Join(' ', added), c with { ExposedPorts = ports }, ct);
-                }
-                case VolumeInstruction volume:
-                {
-                    var volumes = new Dictionary<string, EmptyObject>(c.Volumes ?? new Dictionary<string, EmptyObject>());
-                    var paths = volume.Paths.Select(X).ToList();
-                    foreach (var p in paths)
-                        volumes[p] = new EmptyObject();
-                    return ConfigStepAsync(s, "VOLUME [" + string.Join(' ', paths) + "]", c with { Volumes = volumes }, ct);
-                }
-                case CmdInstruction cmd:
-                    s.CmdSet = true;
-                    var cmdArgs = cmd.Command.Resolve(s.Shell);
-                    return ConfigStepAsync(s, "CMD " + Json(cmdArgs), c with { Cmd = [.. cmdArgs] }, ct);
-                case EntrypointInstruction ep:
-                {
-                    var args = ep.Command.Resolve(s.Shell);
-                    // Docker: an ENTRYPOINT resets a CMD inherited from the base image
-                    return ConfigStepAsync(s, "ENTRYPOINT " + Json(args), c with { Entrypoint = [.. args], Cmd = s.CmdSet ? c.Cmd : null }, ct);
-                }
-                case ShellInstruction shell:
-                    return ConfigStepAsync(s, "SHELL " + Json(shell.Shell), c with { Shell = shell.Shell }, ct);
-                case StopSignalInstruction stop:
-                {
-                    var signal = X(stop.Signal);
-                    try
-                    {
-                        Signals.Parse(signal);
-                    }
-                    catch (ArgumentException)
-                    {
-                        throw new FormatException($"Invalid signal: {signal}");
-                    }
-                    return ConfigStepAsync(s, "STOPSIGNAL " + signal, c with { StopSignal = signal }, ct);
-                }
-                case HealthcheckInstruction hc:
-                {
-                    var health = new OciHealthcheck
-                    {
-                        Test = hc.Test, Interval = hc.Interval, Timeout = hc.Timeout, StartPeriod = hc.StartPeriod,
-                        StartInterval = hc.StartInterval, Retries = hc.Retries,
-                    };
-                    return ConfigStepAsync(s, "HEALTHCHECK " + instruction.Text["HEALTHCHECK".Length..].Trim(), c with { Healthcheck = health }, ct);
+                    var cmdSet = s.CmdSet;
+                    s.CmdSet |= instruction is CmdInstruction;
+                    var (config, text) = ConfigInstructions.Apply(c, instruction, X, s.Shell, cmdSet)!.Value;
+                    return ConfigStepAsync(s, text, config, ct);
                 }
                 case MaintainerInstruction maintainer:
                     s.Author = X(maintainer.Name);

@@ -69,6 +69,26 @@ public static partial class DockerfileReader
         return new Dockerfile(fileName, parsed.Escape, metaArgs, stages);
     }
 
+    /// <summary>One instruction on its own (a <c>--change</c> of commit or import).</summary>
+    public static Instruction ReadInstruction(string text)
+    {
+        var parsed = DockerfileParser.Parse(text, "change");
+        if (parsed.Instructions.Count != 1)
+        {
+            throw new DockerfileException($"expected one instruction, found {parsed.Instructions.Count}");
+        }
+
+        var raw = parsed.Instructions[0];
+        try
+        {
+            return Convert(raw, parsed.Escape) with { Line = raw.Line, Text = raw.Original };
+        }
+        catch (FormatException e)
+        {
+            throw new DockerfileException(e.Message);
+        }
+    }
+
     private static Instruction Convert(RawInstruction raw, char escape)
     {
         var allowed = raw.Keyword switch

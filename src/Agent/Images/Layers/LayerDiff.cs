@@ -76,6 +76,13 @@ public static class LayerDiff
             await WriteDirAsync(writer, upperDir, "", seen, ct).ConfigureAwait(false);
         }
 
+        if (hashing.BytesWritten == 0)
+        {
+            // No changes: TarWriter writes nothing at all, but a layer is a tar, so write the end-of-archive blocks
+            // (docker's well-known empty layer, sha256:5f70bf18...).
+            await hashing.WriteAsync(new byte[1024], ct).ConfigureAwait(false);
+        }
+
         await hashing.FlushAsync(ct).ConfigureAwait(false);
         return hashing.Digest();
     }
@@ -237,6 +244,8 @@ public static class LayerDiff
 
         public string Digest() => "sha256:" + Convert.ToHexStringLower(_hash.GetHashAndReset());
 
+        public long BytesWritten { get; private set; }
+
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
@@ -251,6 +260,7 @@ public static class LayerDiff
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            BytesWritten += buffer.Length;
             _hash.AppendData(buffer);
             inner.Write(buffer);
         }
@@ -260,6 +270,7 @@ public static class LayerDiff
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
         {
+            BytesWritten += buffer.Length;
             _hash.AppendData(buffer.Span);
             return inner.WriteAsync(buffer, ct);
         }
