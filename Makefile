@@ -53,6 +53,7 @@ test: test-deps build
 
 bench: test-deps build
 	bench/run-vs-runc.sh
+	bench/load-vs-docker.sh
 
 run: build
 	@deploy/run-local.sh "$(DATA)"

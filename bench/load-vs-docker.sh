@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Side by side: `docker load` of the same docker-save archive into Debian's dockerd (overlay2) and into ccagent,
-# both driven by the same docker CLI, the image removed before every run so each load unpacks every layer.
-# Prints medians, throughput (archive MB/s) and the ratio ccagent/dockerd (lower is better).
+# Side by side, driven by the same docker CLI: `docker load` of one docker-save archive, then `docker pull` of the
+# same image from a local registry (Debian's docker-registry on loopback), into Debian's dockerd (overlay2) and into
+# ccagent. The image is removed before every run, so each run stores and unpacks every layer.
+# Prints medians, throughput (archive MiB/s) and the ratios ccagent/dockerd (lower is better).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 BIN=${BIN:-$PWD/bin}
 command -v hyperfine >/dev/null || { echo "hyperfine not found (apt-get install hyperfine)"; exit 1; }
 command -v dockerd >/dev/null || { echo "dockerd not found (apt-get install docker.io)"; exit 1; }
+command -v docker-registry >/dev/null || { echo "docker-registry not found (apt-get install docker-registry)"; exit 1; }
 [ -x /bin/busybox ] || { echo "/bin/busybox not found (apt-get install busybox-static)"; exit 1; }
 
 WORK=$(mktemp -d /var/tmp/cc-bench-load.XXXXXX)
-DOCKERD_PID=""; AGENT_PID=""
+DOCKERD_PID=""; AGENT_PID=""; REGISTRY_PID=""
 cleanup() {
+  [ -n "$REGISTRY_PID" ] && kill "$REGISTRY_PID" 2>/dev/null && wait "$REGISTRY_PID" 2>/dev/null || true
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true
   [ -n "$DOCKERD_PID" ] && kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true
   rmdir /sys/fs/cgroup/*/cc-bench-dockerd 2>/dev/null || true
@@ -79,12 +82,37 @@ hyperfine ${HYPERFINE_STYLE:---style basic} --runs "$RUNS" ${HYPERFINE_OPTS:-} -
   -n ccagent --prepare "docker -H unix://$WORK/cc-run/agent.sock rmi -f bench/load:1 >/dev/null 2>&1 || true" \
   "docker -H unix://$WORK/cc-run/agent.sock load -q -i $WORK/image.tar" >/dev/null
 
-python3 - "$WORK/result.json" "$SIZE" <<'PY'
+# The same image in a registry on loopback (both engines treat 127.0.0.0/8 as insecure: plain http).
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$WORK/registry.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $WORK/registry}}
+http: {addr: 127.0.0.1:$PORT}
+YML
+docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
+REGISTRY_PID=$!
+sleep 1
+CC="docker -H unix://$WORK/cc-run/agent.sock"
+DK="docker -H unix://$WORK/docker.sock"
+REF=127.0.0.1:$PORT/bench/load:1
+$CC load -q -i "$WORK/image.tar" >/dev/null
+$CC tag bench/load:1 "$REF"
+$CC push "$REF" >/dev/null
+$CC rmi -f "$REF" bench/load:1 >/dev/null
+
+echo "docker pull of the same image from the local registry, $RUNS runs each"
+hyperfine ${HYPERFINE_STYLE:---style basic} --runs "$RUNS" ${HYPERFINE_OPTS:-} --export-json "$WORK/pull.json" \
+  -n dockerd --prepare "$DK rmi -f $REF bench/load:1 >/dev/null 2>&1 || true" "$DK pull -q $REF" \
+  -n ccagent --prepare "$CC rmi -f $REF bench/load:1 >/dev/null 2>&1 || true" "$CC pull -q $REF" >/dev/null
+
+python3 - "$WORK/result.json" "$WORK/pull.json" "$SIZE" <<'PY'
 import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-mib = int(sys.argv[2]) / 1048576
-for n in ("dockerd", "ccagent"):
-    m = r[n]["median"]
-    print(f"{n:8} load: median {m*1000:7.0f} ms  {mib/m:6.1f} MiB/s  (min {r[n]['min']*1000:.0f} ms)")
-print(f"ratio ccagent/dockerd: {r['ccagent']['median']/r['dockerd']['median']:.2f}x  (lower is better)")
+mib = int(sys.argv[3]) / 1048576
+for what, path in (("load", sys.argv[1]), ("pull", sys.argv[2])):
+    r = {x["command"]: x for x in json.load(open(path))["results"]}
+    for n in ("dockerd", "ccagent"):
+        m = r[n]["median"]
+        print(f"{n:8} {what}: median {m*1000:7.0f} ms  {mib/m:6.1f} MiB/s  (min {r[n]['min']*1000:.0f} ms)")
+    print(f"{what} ratio ccagent/dockerd: {r['ccagent']['median']/r['dockerd']['median']:.2f}x  (lower is better)")
 PY
