@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -142,18 +141,10 @@ public sealed class RegistryTests
         Directory.CreateDirectory(context);
         File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM {repo}:1\nRUN cp /etc/motd /copied\n");
 
-        var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["DOCKER_BUILDKIT"] = "0";
-        foreach (var a in new[] { "-H", $"unix://{agent.Socket}", "build", "-t", "built-on-pulled:1", context })
-            psi.ArgumentList.Add(a);
-        using (var p = Process.Start(psi)!)
-        {
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "docker build hung");
-            Assert.True(p.ExitCode == 0, stdout.Result + stderr.Result);
-            Assert.Contains("Pull complete", stdout.Result);
-        }
+        var build = TestEnvironment.RunWithEnvironment("docker", null, TimeSpan.FromSeconds(120), new Dictionary<string, string> { ["DOCKER_BUILDKIT"] = "0" },
+            "-H", $"unix://{agent.Socket}", "build", "-t", "built-on-pulled:1", context);
+        Assert.True(build.ExitCode == 0, build.Stdout + build.Stderr);
+        Assert.Contains("Pull complete", build.Stdout);
         var id = await agent.CreateAsync(new { Image = "built-on-pulled:1", Cmd = new[] { "cat", "/copied" } });
         await agent.PostAsync($"containers/{id}/start");
         await agent.PostAsync($"containers/{id}/wait");
@@ -307,21 +298,9 @@ public sealed class RegistryTests
         await LoadAsync(agent, $"{repo}:1", "cli\n");
         var config = Path.Combine(agent.Dir, "docker-config");
         Directory.CreateDirectory(config);
-        TestEnvironment.Result Docker(string? input, params string[] args)
-        {
-            var psi = new ProcessStartInfo("/usr/local/bin/docker") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            psi.Environment["DOCKER_CONFIG"] = config;
-            foreach (var a in new[] { "-H", $"unix://{agent.Socket}" }.Concat(args))
-                psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            if (input is not null)
-                p.StandardInput.Write(input);
-            p.StandardInput.Close();
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(120)), "docker CLI hung");
-            return new TestEnvironment.Result(p.ExitCode, stdout.Result, stderr.Result);
-        }
+        TestEnvironment.Result Docker(string? input, params string[] args) =>
+            TestEnvironment.RunWithEnvironment("docker", input, TimeSpan.FromSeconds(120), new Dictionary<string, string> { ["DOCKER_CONFIG"] = config },
+                ["-H", $"unix://{agent.Socket}", .. args]);
 
         var wrong = Docker("nope\n", "login", "-u", "bob", "--password-stdin", registry.Host);
         Assert.NotEqual(0, wrong.ExitCode);

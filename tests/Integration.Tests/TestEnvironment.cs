@@ -57,9 +57,15 @@ public static class TestEnvironment
 
     public static Result Run(string file, params string[] args) => RunWithInput(file, null, TimeSpan.FromSeconds(60), args);
 
-    public static Result RunWithInput(string file, string? input, TimeSpan timeout, params string[] args)
+    public static Result RunWithInput(string file, string? input, TimeSpan timeout, params string[] args) =>
+        RunWithEnvironment(file, input, timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs with extra environment variables (DOCKER_CONFIG, DOCKER_BUILDKIT...).</summary>
+    public static Result RunWithEnvironment(string file, string? input, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, UseShellExecute = false };
+        foreach (var (k, v) in environment)
+            psi.Environment[k] = v;
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -25,9 +25,7 @@ public sealed partial class ImageStore
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentException.ThrowIfNullOrEmpty(createdBy);
-        await _mutex.WaitAsync(ct);
-        var created = new Created();
-        try
+        return await WriteTransactionAsync(async created =>
         {
             var history = new HistoryEntry { Created = Now(), CreatedBy = createdBy, EmptyLayer = layerDir is null ? true : null, Author = author };
             var id = await CreateChildImageAsync(parentId, layerDir, config, history, author, created, ct);
@@ -38,16 +36,7 @@ public sealed partial class ImageStore
             }
 
             return id;
-        }
-        catch
-        {
-            Rollback(created);
-            throw;
-        }
-        finally
-        {
-            _mutex.Release();
-        }
+        }, ct);
     }
 
     /// <summary>The image a cached step produced, or null when there is none (or it was deleted since).</summary>

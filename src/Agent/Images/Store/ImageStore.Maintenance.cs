@@ -166,9 +166,7 @@ public sealed partial class ImageStore
             throw new ArgumentException($"invalid reference format: \"{repoTag}\"", nameof(repoTag));
         }
 
-        await _mutex.WaitAsync(ct);
-        var created = new Created();
-        try
+        return await WriteTransactionAsync(async created =>
         {
             var blobs = Content.List().ToHashSet();
             var blob = await Content.WriteAsync(tar, null, ct);
@@ -217,15 +215,6 @@ public sealed partial class ImageStore
             }
 
             return id;
-        }
-        catch
-        {
-            Rollback(created);
-            throw;
-        }
-        finally
-        {
-            _mutex.Release();
-        }
+        }, ct);
     }
 }

@@ -88,9 +88,7 @@ public sealed partial class ImageStore
     /// </summary>
     public async Task<IReadOnlyList<string>> LoadAsync(Stream archive, IProgress<string>? progress, CancellationToken ct)
     {
-        await _mutex.WaitAsync(ct);
-        var created = new Created();
-        try
+        return await WriteTransactionAsync(async created =>
         {
             using var staging = await ArchiveStaging.ExtractAsync(archive, Path.Combine(_tmpDir, $"load-{Guid.NewGuid():N}"), ct);
             var loaded = new List<(string Id, IReadOnlyList<string> Refs)>();
@@ -130,16 +128,7 @@ public sealed partial class ImageStore
             }
 
             return result.Distinct().ToList();
-        }
-        catch
-        {
-            Rollback(created);
-            throw;
-        }
-        finally
-        {
-            _mutex.Release();
-        }
+        }, ct);
     }
 
     /// <summary>
@@ -163,9 +152,7 @@ public sealed partial class ImageStore
             throw new ArgumentException($"invalid reference format: \"{repoTag}\"", nameof(repoTag));
         }
 
-        await _mutex.WaitAsync(ct);
-        var created = new Created();
-        try
+        return await WriteTransactionAsync(async created =>
         {
             var now = Now();
             var id = await CreateChildImageAsync(parentReference, upperDir, config,
@@ -176,16 +163,7 @@ public sealed partial class ImageStore
             }
 
             return id;
-        }
-        catch
-        {
-            Rollback(created);
-            throw;
-        }
-        finally
-        {
-            _mutex.Release();
-        }
+        }, ct);
     }
 
     /// <summary>
@@ -393,6 +371,29 @@ public sealed partial class ImageStore
             ModificationTime = DateTimeOffset.UnixEpoch,
         };
         await writer.WriteEntryAsync(entry, ct);
+    }
+
+    /// <summary>
+    /// One writing operation: the store's mutex held, and everything <paramref name="work"/> records in its
+    /// <see cref="Created"/> removed again if it fails, so a failed load, commit, import or build step leaves nothing.
+    /// </summary>
+    private async Task<T> WriteTransactionAsync<T>(Func<Created, Task<T>> work, CancellationToken ct)
+    {
+        await _mutex.WaitAsync(ct);
+        var created = new Created();
+        try
+        {
+            return await work(created);
+        }
+        catch
+        {
+            Rollback(created);
+            throw;
+        }
+        finally
+        {
+            _mutex.Release();
+        }
     }
 
     // ---- loading ----
