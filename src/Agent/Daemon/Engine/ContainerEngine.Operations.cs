@@ -23,11 +23,11 @@ public sealed partial class ContainerEngine
     {
         if (string.IsNullOrEmpty(newName))
             throw EngineException.BadRequest("Neither old nor new names may be empty");
-        newName = ValidateName(newName);
         await _lock.WaitAsync(ct);
         try
         {
-            var c = Get(idOrName);
+            var c = Get(idOrName); // as dockerd: an unknown container is reported before a bad name
+            newName = ValidateName(newName);
             if (c.Name == newName)
                 throw EngineException.BadRequest("Renaming a container with the same name as its current name");
             if (_containers.Values.Any(x => x.Name == newName))
