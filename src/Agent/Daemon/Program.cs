@@ -116,6 +116,7 @@ app.Use(async (ctx, next) =>
 app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
+app.MapContainerOpsApi();
 app.MapImagesApi();
 app.MapRegistryApi();
 app.MapCommitApi();

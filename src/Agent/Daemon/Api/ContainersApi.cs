@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using ContainerConsole.Agent.Engine;
+using ContainerConsole.Images.Store;
 
 namespace ContainerConsole.Agent.Api;
 
@@ -11,8 +12,12 @@ public static class ContainersApi
     public static IEndpointRouteBuilder MapContainersApi(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/containers");
-        g.MapGet("/json", (ContainerEngine engine, string? all) =>
-            Results.Json(engine.All.Where(c => IsTrue(all) || c.State.IsActive).Select(DockerViews.Summary)));
+        g.MapGet("/json", (ContainerEngine engine, ContainerStore store, ImageStore images, string? all, int? limit, string? size, string? filters) =>
+        {
+            var filter = new ContainerListFilter(DockerFilters.Parse(filters, ContainerListFilter.Known), IsTrue(all), limit ?? 0, engine.Get, images.Resolve);
+            var withSize = IsTrue(size);
+            return Results.Json(filter.Apply(engine.All).Select(c => DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null)));
+        });
         g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, CancellationToken ct) =>
         {
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
@@ -59,14 +64,12 @@ public static class ContainersApi
             await engine.UnpauseAsync(id, ct);
             return Results.NoContent();
         });
-        g.MapPost("/{id}/wait", async (ContainerEngine engine, string id, CancellationToken ct) =>
+        g.MapPost("/{id}/wait", Wait);
+        g.MapDelete("/{id}", async (ContainerEngine engine, string id, string? force, string? link, CancellationToken ct) =>
         {
-            var code = await engine.WaitAsync(id, ct);
-            return Results.Json(new { StatusCode = code, Error = (object?)null });
-        });
-        g.MapDelete("/{id}", async (ContainerEngine engine, string id, string? force, CancellationToken ct) =>
-        {
-            await engine.RemoveAsync(id, IsTrue(force), ct);
+            if (IsTrue(link))
+                throw EngineException.BadRequest("links are not supported by this agent");
+            await engine.RemoveAsync(id, IsTrue(force), ct); // v (volumes): a container has no anonymous volumes here yet
             return Results.NoContent();
         });
         g.MapGet("/{id}/logs", Logs);
@@ -74,7 +77,36 @@ public static class ContainersApi
     }
 
     // Docker clients send booleans as 1/0 as well as true/false.
-    private static bool IsTrue(string? value) => value is "1" or "true" or "True";
+    internal static bool IsTrue(string? value) => value is "1" or "true" or "True";
+
+    private static (long Rw, long RootFs) SizeOf(ContainerModel c, ContainerStore store, ImageStore images)
+    {
+        var rw = ContainerEngine.DirectorySize(store.Upper(c.Id));
+        long image = 0;
+        if (c.ImageId.Length > 0 && images.Resolve(c.ImageId) is not null)
+            image = images.Inspect(c.ImageId).Size;
+        return (rw, rw + image);
+    }
+
+    /// <summary>
+    /// The status line goes out only when the condition holds, but the headers go out at once: clients (docker run,
+    /// docker wait) take the 200 as "the wait is registered" before they start or stop the container.
+    /// </summary>
+    private static async Task Wait(HttpContext http, ContainerEngine engine, string id, string? condition, CancellationToken ct)
+    {
+        engine.Get(id); // 404 before the 200 goes out
+        var wait = engine.WaitAsync(id, condition, ct);
+        if (wait.IsCompleted)
+        {
+            await http.Response.WriteAsJsonAsync(new { StatusCode = await wait, Error = (object?)null }, ct);
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await http.Response.StartAsync(ct);
+        await http.Response.Body.FlushAsync(ct);
+        var code = await wait;
+        await http.Response.Body.WriteAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { StatusCode = code, Error = (object?)null }), ct);
+    }
 
     /// <summary>
     /// Logs in Docker's multiplexed framing: per chunk an 8-byte header (stream 1/2,

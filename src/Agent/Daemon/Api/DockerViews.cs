@@ -9,21 +9,36 @@ public static class DockerViews
     private static string Rfc3339(DateTime t) =>
         t == default ? "0001-01-01T00:00:00Z" : t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
 
-    public static object Summary(ContainerModel c) => new
+    /// <summary>One entry of GET /containers/json; sizes only when asked for (size=1), as dockerd.</summary>
+    public static Dictionary<string, object?> Summary(ContainerModel c, (long Rw, long RootFs)? size)
     {
-        c.Id,
-        Names = new[] { "/" + c.Name },
-        Image = c.Config.Image,
-        ImageID = c.ImageId,
-        Command = string.Join(' ', c.Args),
-        Created = new DateTimeOffset(c.Created).ToUnixTimeSeconds(),
-        State = c.State.Status,
-        Status = StatusText(c.State, DateTime.UtcNow),
-        Ports = Array.Empty<object>(),
-        Labels = c.Config.Labels ?? [],
-        HostConfig = new { NetworkMode = c.HostConfig.NetworkMode ?? "default" },
-        Mounts = Array.Empty<object>(),
-    };
+        var summary = new Dictionary<string, object?>
+        {
+            ["Id"] = c.Id,
+            ["Names"] = new[] { "/" + c.Name },
+            ["Image"] = c.Config.Image,
+            ["ImageID"] = c.ImageId,
+            ["Command"] = CommandText(c.Args),
+            ["Created"] = new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)).ToUnixTimeSeconds(),
+            ["Ports"] = Array.Empty<object>(),
+            ["Labels"] = c.Config.Labels ?? [],
+            ["State"] = c.State.Status,
+            ["Status"] = StatusText(c.State, DateTime.UtcNow),
+            ["HostConfig"] = new { NetworkMode = c.HostConfig.NetworkMode ?? "default" },
+            ["NetworkSettings"] = new { Networks = new Dictionary<string, object>() },
+            ["Mounts"] = Array.Empty<object>(),
+        };
+        if (size is { } s)
+        {
+            summary["SizeRw"] = s.Rw;
+            summary["SizeRootFs"] = s.RootFs;
+        }
+        return summary;
+    }
+
+    /// <summary>dockerd's COMMAND: the path, then the arguments with those containing a space in single quotes.</summary>
+    public static string CommandText(IReadOnlyList<string> args) =>
+        string.Join(' ', args.Select((a, i) => i > 0 && a.Contains(' ') ? $"'{a}'" : a));
 
     /// <summary>The STATUS column of `docker ps`.</summary>
     public static string StatusText(ContainerRunState s, DateTime now) => s.Status switch
@@ -36,14 +51,27 @@ public static class DockerViews
         _ => s.Status,
     };
 
-    public static string Human(TimeSpan d) => d.TotalSeconds switch
+    /// <summary>Docker's human durations ("Less than a second", "1 second", "About a minute", "About an hour", "3 weeks").</summary>
+    public static string Human(TimeSpan d)
     {
-        < 1 => "Less than a second",
-        < 60 => $"{(int)d.TotalSeconds} seconds",
-        < 3600 => $"{(int)d.TotalMinutes} minutes",
-        < 172800 => $"{(int)d.TotalHours} hours",
-        _ => $"{(int)d.TotalDays} days",
-    };
+        var seconds = (long)d.TotalSeconds;
+        var minutes = (long)d.TotalMinutes;
+        var hours = (long)(d.TotalHours + 0.5);
+        return seconds switch
+        {
+            < 1 => "Less than a second",
+            1 => "1 second",
+            < 60 => $"{seconds} seconds",
+            _ when minutes == 1 => "About a minute",
+            _ when minutes < 60 => $"{minutes} minutes",
+            _ when hours == 1 => "About an hour",
+            _ when hours < 48 => $"{hours} hours",
+            _ when hours < 24 * 7 * 2 => $"{hours / 24} days",
+            _ when hours < 24 * 30 * 2 => $"{hours / 24 / 7} weeks",
+            _ when hours < 24 * 365 * 2 => $"{hours / 24 / 30} months",
+            _ => $"{(long)d.TotalHours / 24 / 365} years",
+        };
+    }
 
     public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir) => new
     {

@@ -30,6 +30,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     /// <summary>Loads every container and re-adopts the running ones (rule 2).</summary>
     public void Restore()
     {
+        SweepOverlayViews();
         foreach (var c in store.LoadAll())
         {
             _containers[c.Id] = c;
@@ -87,9 +88,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             if (name is not null)
             {
-                if (!NamePattern().IsMatch(name))
-                    throw EngineException.BadRequest($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-                name = name.TrimStart('/');
+                name = ValidateName(name);
                 if (_containers.Values.Any(x => x.Name == name))
                     throw EngineException.Conflict($"Conflict. The container name \"/{name}\" is already in use");
             }
@@ -122,8 +121,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 c.HostConfig.Runtime ??= options.DefaultRuntime;
                 options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
-                var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id), options.IsBuiltinRuntime(c.HostConfig.Runtime));
-                File.WriteAllBytes(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
+                WriteSpec(c);
                 store.Save(c);
             }
             catch
@@ -141,6 +139,13 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         }
     }
 
+    /// <summary>The bundle's config.json from the container's settings (at create, and again after an update).</summary>
+    private void WriteSpec(ContainerModel c)
+    {
+        var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id), options.IsBuiltinRuntime(c.HostConfig.Runtime));
+        AtomicFile.Write(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
+    }
+
     /// <summary>
     /// The overlay lower layers for the container and Docker's merge of the image config:
     /// image Env first, Entrypoint/Cmd/WorkingDir/User/StopSignal unless the request sets them.
@@ -152,6 +157,8 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             return (req.Image, "");
         var image = images.Inspect(req.Image);
         var ic = image.Config.Config;
+        if (req.Entrypoint is [""])
+            req.Entrypoint = []; // --entrypoint "": no entrypoint, and not the image's Cmd either
         if (ic is not null)
         {
             req.Env = [.. ic.Env ?? [], .. req.Env ?? []];
@@ -210,6 +217,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             store.Save(c);
+            NotifyChanged();
         }
         finally
         {
@@ -311,15 +319,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             _lock.Release();
         }
-    }
-
-    /// <summary>Blocks until the container is not running; returns its exit code.</summary>
-    public async Task<int> WaitAsync(string idOrName, CancellationToken ct)
-    {
-        var c = Get(idOrName);
-        while (c.State.IsActive)
-            await WaitExitAsync(c, TimeSpan.FromSeconds(5), ct);
-        return c.State.ExitCode;
+        NotifyChanged();
     }
 
     private async Task<bool> WaitExitAsync(ContainerModel c, TimeSpan timeout, CancellationToken ct)
@@ -371,6 +371,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             if (_exits.TryRemove(c.Id, out var tcs))
                 tcs.TrySetResult();
+            NotifyChanged();
         }
     }
 

@@ -48,6 +48,9 @@ public sealed class HostConfig
     public string? NetworkMode { get; set; }
     public string? Runtime { get; set; }
     public RestartPolicy? RestartPolicy { get; set; }
+    /// <summary>Container path → tmpfs mount options ("size=64m,mode=1777").</summary>
+    public Dictionary<string, string>? Tmpfs { get; set; }
+    public bool? Init { get; set; }
 }
 
 /// <summary>The body of POST /containers/create: the container config with the host config beside it.</summary>

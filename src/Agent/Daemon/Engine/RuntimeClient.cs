@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using ContainerConsole.Runtime.Interop;
 using ContainerConsole.Runtime.State;
 
@@ -84,7 +85,23 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
     public Task ResumeAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "resume", c.Id);
     public Task DeleteAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "delete", "--force", c.Id);
 
-    private async Task RunAsync(ContainerModel c, CancellationToken ct, params string[] args)
+    /// <summary>`update --resources FILE`: runc's form, which ccrun shares. Returns the warnings the runtime printed.</summary>
+    public async Task<List<string>> UpdateAsync(ContainerModel c, ContainerConsole.Runtime.Spec.LinuxResources resources, CancellationToken ct)
+    {
+        var file = Path.Combine(store.Dir(c.Id), "update.json");
+        await File.WriteAllBytesAsync(file, JsonSerializer.SerializeToUtf8Bytes(resources, ContainerConsole.Runtime.Spec.RuntimeSpecJson.Default.LinuxResources), ct);
+        try
+        {
+            var stderr = await RunAsync(c, ct, "update", "--resources", file, c.Id);
+            return stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CleanRuntimeError).ToList();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task<string> RunAsync(ContainerModel c, CancellationToken ct, params string[] args)
     {
         var psi = new ProcessStartInfo(options.RuntimePath(c.HostConfig.Runtime))
         {
@@ -106,5 +123,6 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
             log.LogWarning("runtime {Verb} {Id} failed: {Message}", args[0], c.Id, message);
             throw new EngineException(message.Contains("is stopped") || message.Contains("is paused") || message.Contains("is running") ? 409 : 500, message);
         }
+        return await err;
     }
 }

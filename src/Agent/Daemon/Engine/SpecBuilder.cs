@@ -95,6 +95,11 @@ public static class SpecBuilder
         if (hc.BlkioWeight > 0)
             linux.Resources.BlockIO = new BlockIoResources { Weight = hc.BlkioWeight };
 
+        if (hc.Init == true)
+            throw EngineException.BadRequest("Init (--init) is not supported by this agent yet: run the container without it");
+        foreach (var (destination, opts) in hc.Tmpfs ?? [])
+            spec.Mounts.Add(Tmpfs(destination, opts));
+
         if (hc.NetworkMode == "host")
             linux.Namespaces.RemoveAll(n => n.Type == "network");
         if (!overlayInRuntime)
@@ -103,6 +108,17 @@ public static class SpecBuilder
         spec.Annotations[InitPlanner.OverlayUpperAnnotation] = upperDir;
         spec.Annotations[InitPlanner.OverlayWorkAnnotation] = workDir;
         return spec;
+    }
+
+    /// <summary>Docker's --tmpfs: noexec,nosuid,nodev unless the options say otherwise (later words win).</summary>
+    public static Mount Tmpfs(string destination, string? options)
+    {
+        if (!destination.StartsWith('/') || destination.Split('/').Contains(".."))
+            throw EngineException.BadRequest($"invalid mount config for type \"tmpfs\": invalid mount path: '{destination}' mount path must be absolute");
+        if (destination.TrimEnd('/').Length == 0)
+            throw EngineException.BadRequest("invalid mount config for type \"tmpfs\": destination can't be '/'");
+        var extra = (options ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new Mount { Destination = destination, Type = "tmpfs", Source = "tmpfs", Options = ["noexec", "nosuid", "nodev", .. extra] };
     }
 
     private static List<string> Capabilities(HostConfig hc)

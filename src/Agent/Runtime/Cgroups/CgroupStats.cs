@@ -28,6 +28,12 @@ public sealed class CgroupStats
     /// <summary>pids.max; null = "max".</summary>
     public ulong? PidsLimit { get; init; }
 
+    /// <summary>Every counter of memory.stat (v1 names such as total_inactive_file, v2 names such as inactive_file).</summary>
+    public IReadOnlyDictionary<string, ulong> MemoryStat { get; init; } = new Dictionary<string, ulong>();
+
+    /// <summary>v1 cpuacct.usage_percpu, one entry per possible CPU; empty on v2, which has no per-CPU counter.</summary>
+    public IReadOnlyList<ulong> CpuUsagePerCpuNs { get; init; } = [];
+
     public ulong IoReadBytes { get; init; }
     public ulong IoWriteBytes { get; init; }
 }

@@ -332,20 +332,24 @@ public sealed class CgroupV1Manager : ICgroupManager
     {
         ulong memUsage = 0, memMax = 0, memCache = 0;
         ulong? memLimit = null;
+        var memStat = new Dictionary<string, ulong>();
         if (DirectoryOf("memory") is { } mem && _fs.DirectoryExists(mem))
         {
             memUsage = ReadUlong(_fs, $"{mem}/memory.usage_in_bytes");
             memMax = ReadUlong(_fs, $"{mem}/memory.max_usage_in_bytes");
             if (_fs.FileExists($"{mem}/memory.limit_in_bytes"))
                 memLimit = ParseLimit(_fs.ReadFile($"{mem}/memory.limit_in_bytes"));
-            var stat = ReadFlatKeyed(_fs, $"{mem}/memory.stat");
-            memCache = stat.TryGetValue("total_cache", out var tc) ? tc : stat.GetValueOrDefault("cache");
+            memStat = ReadFlatKeyed(_fs, $"{mem}/memory.stat");
+            memCache = memStat.TryGetValue("total_cache", out var tc) ? tc : memStat.GetValueOrDefault("cache");
         }
 
         ulong cpuTotal = 0, cpuUser = 0, cpuSys = 0;
+        IReadOnlyList<ulong> perCpu = [];
         if (DirectoryOf("cpuacct") is { } acct && _fs.DirectoryExists(acct))
         {
             cpuTotal = ReadUlong(_fs, $"{acct}/cpuacct.usage");
+            if (_fs.FileExists($"{acct}/cpuacct.usage_percpu"))
+                perCpu = ParseUlongList(_fs.ReadFile($"{acct}/cpuacct.usage_percpu"));
             if (_fs.FileExists($"{acct}/cpuacct.usage_user"))
             {
                 cpuUser = ReadUlong(_fs, $"{acct}/cpuacct.usage_user");
@@ -388,6 +392,8 @@ public sealed class CgroupV1Manager : ICgroupManager
             MemoryLimit = memLimit,
             MemoryMaxUsage = memMax,
             MemoryCache = memCache,
+            MemoryStat = memStat,
+            CpuUsagePerCpuNs = perCpu,
             CpuUsageTotalNs = cpuTotal,
             CpuUsageUserNs = cpuUser,
             CpuUsageSystemNs = cpuSys,
@@ -400,6 +406,11 @@ public sealed class CgroupV1Manager : ICgroupManager
             IoWriteBytes = ioWrite,
         };
     }
+
+    /// <summary>Space-separated counters (cpuacct.usage_percpu).</summary>
+    internal static List<ulong> ParseUlongList(string text) =>
+        text.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => ulong.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0).ToList();
 
     /// <summary>Sums "MAJ:MIN Read N" / "MAJ:MIN Write N" lines (the "Total" line is skipped).</summary>
     internal static (ulong Read, ulong Write) ParseBlkioServiceBytes(string text)

@@ -276,6 +276,7 @@ public sealed class CgroupV2Manager : ICgroupManager
             MemoryLimit = _fs.FileExists(F("memory.max")) ? ParseLimit(_fs.ReadFile(F("memory.max"))) : null,
             MemoryMaxUsage = ReadUlong(_fs, F("memory.peak")),
             MemoryCache = memStat.GetValueOrDefault("file"),
+            MemoryStat = memStat,
             // cpu.stat is in microseconds on v2.
             CpuUsageTotalNs = cpuStat.GetValueOrDefault("usage_usec") * 1000,
             CpuUsageUserNs = cpuStat.GetValueOrDefault("user_usec") * 1000,
