@@ -24,11 +24,12 @@ bin/ccshim: $(NATIVE_DIR)/ccshim.c
 
 ccrun: native
 	$(DOTNET) publish src/Agent/Ccrun -c Release -r linux-x64 -o $(OUT)/ccrun --nologo -v quiet
-	cp $(OUT)/ccrun/ccrun bin/ccrun
+	cp --remove-destination $(OUT)/ccrun/ccrun bin/ccrun
 
+# cp --remove-destination: running monitors keep the old binaries busy (ETXTBSY); they keep their inode.
 agent: native ccrun
 	$(DOTNET) publish src/Agent/Daemon -c Release -o $(OUT)/agent --nologo -v quiet
-	cp bin/ccinit bin/ccshim bin/ccrun $(OUT)/agent/
+	cp --remove-destination bin/ccinit bin/ccshim bin/ccrun $(OUT)/agent/
 	ln -sfn ../$(OUT)/agent/ccagent bin/ccagent
 
 server:
