@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using ContainerConsole.Agent.Engine;
 
 namespace ContainerConsole.Agent.Api;
@@ -59,11 +59,7 @@ public static class ContainersApi
             await engine.UnpauseAsync(id, ct);
             return Results.NoContent();
         });
-        g.MapPost("/{id}/wait", async (ContainerEngine engine, string id, CancellationToken ct) =>
-        {
-            var code = await engine.WaitAsync(id, ct);
-            return Results.Json(new { StatusCode = code, Error = (object?)null });
-        });
+        g.MapPost("/{id}/wait", Wait);
         g.MapDelete("/{id}", async (ContainerEngine engine, string id, string? force, CancellationToken ct) =>
         {
             await engine.RemoveAsync(id, IsTrue(force), ct);
@@ -71,6 +67,29 @@ public static class ContainersApi
         });
         g.MapGet("/{id}/logs", Logs);
         return app;
+    }
+
+    /// <summary>
+    /// The docker CLI posts wait before it starts the container and blocks until the answer's
+    /// headers arrive, so they go out at once (as dockerd does) and the status follows at the exit.
+    /// </summary>
+    private static async Task Wait(HttpContext http, ContainerEngine engine, string id, string? condition, CancellationToken ct)
+    {
+        var exit = engine.WaitAsync(id, condition, ct); // unknown container or condition: a plain error answer
+        http.Response.ContentType = "application/json";
+        await http.Response.StartAsync(ct);
+        await http.Response.Body.FlushAsync(ct);
+        int code;
+        object? error = null;
+        try
+        {
+            code = await exit;
+        }
+        catch (EngineException e)
+        {
+            (code, error) = (-1, new { Message = e.Message });
+        }
+        await JsonSerializer.SerializeAsync(http.Response.Body, new { StatusCode = code, Error = error }, cancellationToken: ct);
     }
 
     // Docker clients send booleans as 1/0 as well as true/false.
@@ -96,7 +115,8 @@ public static class ContainersApi
         var tailText = q["tail"].FirstOrDefault();
         var tail = string.IsNullOrEmpty(tailText) || tailText == "all" ? int.MaxValue : int.Parse(tailText, CultureInfo.InvariantCulture);
 
-        http.Response.ContentType = "application/vnd.docker.multiplexed-stream";
+        // A terminal's output is one stream: raw bytes, no frame headers (as docker).
+        http.Response.ContentType = c.Config.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
         await http.Response.StartAsync(ct);
         var body = http.Response.Body;
         bool Wanted(LogEntry e) =>
@@ -104,7 +124,7 @@ public static class ContainersApi
 
         var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogMaxFiles).Where(Wanted).ToList();
         foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
-            await WriteFrame(body, e, timestamps, ct);
+            await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
         await body.FlushAsync(ct);
         if (!follow || !engine.IsRunning(c.Id))
             return;
@@ -112,20 +132,16 @@ public static class ContainersApi
         {
             if (!Wanted(e))
                 continue;
-            await WriteFrame(body, e, timestamps, ct);
+            await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
             await body.FlushAsync(ct);
         }
     }
 
-    private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, CancellationToken ct)
+    private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, bool raw, CancellationToken ct)
     {
         var text = (timestamps ? e.TimeText + " " : "") + e.Text + (e.Partial ? "" : "\n");
         var payload = Encoding.UTF8.GetBytes(text);
-        var header = new byte[8];
-        header[0] = e.Stream == "stderr" ? (byte)2 : (byte)1;
-        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), (uint)payload.Length);
-        await body.WriteAsync(header, ct);
-        await body.WriteAsync(payload, ct);
+        await body.WriteAsync(raw ? payload : AttachSession.Frame(e.Stream == "stderr" ? 2 : 1, payload), ct);
     }
 
     private static DateTime? ParseTime(string? value)

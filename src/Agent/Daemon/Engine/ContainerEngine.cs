@@ -16,10 +16,11 @@ namespace ContainerConsole.Agent.Engine;
 /// per-container monitors. State is kept in container.json (crash-safe) and
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
-public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, ILogger<ContainerEngine> log)
+public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _removals = new();
     private readonly SemaphoreSlim _lock = new(1, 1);
 
     [GeneratedRegex("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
@@ -45,6 +46,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             var shim = new ProcessIdentity(c.State.ShimPid, c.State.ShimStartTime);
             if (shim.IsAlive)
             {
+                attach.Started(c.Id);
                 log.LogInformation("re-adopted running container {Id} (pid {Pid}, monitor {Shim})", c.Id, c.State.Pid, c.State.ShimPid);
                 continue;
             }
@@ -188,12 +190,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             try
             {
                 var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+                attach.Started(c.Id); // created, not started: attached clients miss no output
                 try
                 {
                     await runtime.StartAsync(c, ct);
                 }
                 catch
                 {
+                    attach.Stopped(c.Id);
                     await runtime.DeleteAsync(c, CancellationToken.None);
                     throw;
                 }
@@ -208,7 +212,8 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
                 throw;
             }
-            _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // a next-exit waiter may have registered before the start
+            _exits.GetOrAdd(c.Id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             store.Save(c);
         }
         finally
@@ -311,15 +316,49 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             _lock.Release();
         }
+        attach.Removed(c.Id);
+        if (_exits.TryRemove(c.Id, out var exit))
+            exit.TrySetResult();
+        if (_removals.TryRemove(c.Id, out var removal))
+            removal.TrySetResult();
     }
 
-    /// <summary>Blocks until the container is not running; returns its exit code.</summary>
-    public async Task<int> WaitAsync(string idOrName, CancellationToken ct)
+    /// <summary>
+    /// Docker's wait conditions: "not-running" (default) returns at once for a stopped container,
+    /// "next-exit" waits for the next exit even of a container not started yet, "removed" for its removal.
+    /// The returned task is registered before this method returns, so a start that follows cannot be missed.
+    /// </summary>
+    public Task<int> WaitAsync(string idOrName, string? condition, CancellationToken ct)
     {
         var c = Get(idOrName);
-        while (c.State.IsActive)
-            await WaitExitAsync(c, TimeSpan.FromSeconds(5), ct);
-        return c.State.ExitCode;
+        switch (condition)
+        {
+            case null or "" or "not-running":
+                return NotRunningAsync();
+            case "next-exit":
+                var exit = _exits.GetOrAdd(c.Id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                return CodeAfter(exit.Task);
+            case "removed":
+                var removal = _removals.GetOrAdd(c.Id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                if (!_containers.ContainsKey(c.Id))
+                    removal.TrySetResult(); // removed between the lookup and the registration
+                return CodeAfter(removal.Task);
+            default:
+                throw EngineException.BadRequest($"invalid condition: \"{condition}\"");
+        }
+
+        async Task<int> NotRunningAsync()
+        {
+            while (c.State.IsActive)
+                await WaitExitAsync(c, TimeSpan.FromSeconds(5), ct);
+            return c.State.ExitCode;
+        }
+
+        async Task<int> CodeAfter(Task done)
+        {
+            await done.WaitAsync(ct);
+            return c.State.ExitCode;
+        }
     }
 
     private async Task<bool> WaitExitAsync(ContainerModel c, TimeSpan timeout, CancellationToken ct)
@@ -369,10 +408,28 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 _lock.Release();
             }
+            attach.Stopped(c.Id);
             if (_exits.TryRemove(c.Id, out var tcs))
                 tcs.TrySetResult();
+            if (c.HostConfig.AutoRemove)
+                await AutoRemoveAsync(c);
         }
     }
+
+    // docker run --rm: the container goes once it exited (its exit code stays with the removal waiters).
+    private async Task AutoRemoveAsync(ContainerModel c)
+    {
+        try
+        {
+            await RemoveAsync(c.Id, force: false, CancellationToken.None);
+        }
+        catch (EngineException e)
+        {
+            log.LogWarning("auto-removing {Id}: {Message}", c.Id, e.Message);
+        }
+    }
+
+    public bool Exists(string id) => _containers.ContainsKey(id);
 
     public bool IsRunning(string id) => _containers.TryGetValue(id, out var c) && c.State.IsActive;
 

@@ -16,6 +16,8 @@ public sealed class ContainerStore(string containersDir)
     public string ExitFile(string id) => Path.Combine(Dir(id), "exit.json");
     public string PidFile(string id) => Path.Combine(Dir(id), "init.pid");
     public string RuntimeLog(string id) => Path.Combine(Dir(id), "runtime.log");
+    public string ExecDir(string id, string execId) => Path.Combine(Dir(id), "exec", execId);
+    public string ExecExitFile(string id, string execId) => Path.Combine(ExecDir(id, execId), "exit.json");
 
     public void Save(ContainerModel c) =>
         AtomicFile.Write(Path.Combine(Dir(c.Id), "container.json"), JsonSerializer.SerializeToUtf8Bytes(c, Json));
@@ -43,9 +45,10 @@ public sealed class ContainerStore(string containersDir)
         }
     }
 
-    public ExitRecord? ReadExit(string id)
+    public ExitRecord? ReadExit(string id) => ReadExitFile(ExitFile(id));
+
+    public ExitRecord? ReadExitFile(string file)
     {
-        var file = ExitFile(id);
         if (!File.Exists(file))
             return null;
         return JsonSerializer.Deserialize<ExitRecord>(File.ReadAllBytes(file));
