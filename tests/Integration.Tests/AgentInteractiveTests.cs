@@ -158,6 +158,7 @@ public sealed class AgentInteractiveTests
         }
         Assert.True(Docker(agent, "rm", "-f", id).ExitCode == 0);
         AssertNoMonitors(agent);
+        Assert.Empty(Leaks.ProcessesInCgroupsNamed(id)); // exec'd processes went with the container
     }
 
     [RequiresRootFact]
@@ -197,8 +198,9 @@ public sealed class AgentInteractiveTests
             await Task.Delay(50);
 
         using var writer = await HijackClient.OpenAsync(agent, $"containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1", tty: false);
-        using var watcher = await HijackClient.OpenAsync(agent, $"containers/{id}/attach?stream=1&stdout=1&logs=1", tty: false);
+        using var watcher = await HijackClient.OpenAsync(agent, $"containers/{id}/attach?stream=1&stdout=1&logs=1", tty: false, upgrade: false);
         Assert.StartsWith("HTTP/1.1 101", writer.Head);
+        Assert.StartsWith("HTTP/1.1 200 OK", watcher.Head);
         Assert.Contains("application/vnd.docker.multiplexed-stream", writer.Head);
         Assert.Contains("early\n", await watcher.ReadUntilAsync("early")); // logs=1 replays what came before
         await writer.SendAsync("one\n");
@@ -278,8 +280,10 @@ public sealed class AgentInteractiveTests
         var exec = Docker(agent, "exec", id, "echo", "after-restart");
         Assert.Equal((0, "after-restart\n"), (exec.ExitCode, exec.Stdout));
         Assert.True(Docker(agent, "rm", "-f", id).ExitCode == 0);
-        Assert.True((await attach.ReadToEndAsync()).Length >= 0 && attach.Ended, "removing the container ends its attach streams");
+        await attach.ReadToEndAsync();
+        Assert.True(attach.Ended, "removing the container ends its attach streams");
         AssertNoMonitors(agent);
+        Assert.Empty(Leaks.ProcessesInCgroupsNamed(id));
     }
 
     private static StringContent JsonContent(object body) =>

@@ -21,12 +21,13 @@ public sealed class HijackClient : IDisposable
 
     private HijackClient(Socket socket, bool tty, string head) => (_socket, _tty, Head) = (socket, tty, head);
 
-    public static async Task<HijackClient> OpenAsync(AgentProcess agent, string pathAndQuery, bool tty, string? jsonBody = null)
+    /// <summary>upgrade: false is an older client that sends no Upgrade header and gets "200 OK" and the raw stream.</summary>
+    public static async Task<HijackClient> OpenAsync(AgentProcess agent, string pathAndQuery, bool tty, string? jsonBody = null, bool upgrade = true)
     {
         var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await s.ConnectAsync(new UnixDomainSocketEndPoint(agent.Socket));
         var body = jsonBody is null ? "" : $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(jsonBody)}\r\n";
-        await s.SendAsync(Encoding.UTF8.GetBytes($"POST /v1.45/{pathAndQuery} HTTP/1.1\r\nHost: agent\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n{body}\r\n{jsonBody}"));
+        await s.SendAsync(Encoding.UTF8.GetBytes($"POST /v1.45/{pathAndQuery} HTTP/1.1\r\nHost: agent\r\n{(upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "")}{body}\r\n{jsonBody}"));
         var head = new List<byte>();
         var one = new byte[1];
         while (!Encoding.ASCII.GetString([.. head]).EndsWith("\r\n\r\n", StringComparison.Ordinal))

@@ -32,14 +32,16 @@ public static class AttachApi
     /// Docker's attach. A container that is not running is attached at its next start, before
     /// it runs (docker run attaches, then starts). logs=1 replays the log first.
     /// </summary>
-    private static async Task Attach(HttpContext http, ContainerEngine engine, AttachHub hub, ILoggerFactory logs, string id)
+    private static async Task Attach(HttpContext http, ContainerEngine engine, AttachHub hub, ILoggerFactory logs, IHostApplicationLifetime lifetime, string id)
     {
         var q = http.Request.Query;
         bool Flag(string name) => q[name].FirstOrDefault() is "1" or "true" or "True";
         var c = engine.Get(id);
         var streams = new AttachStreams(Flag("stdin") && c.Config.OpenStdin, Flag("stdout"), Flag("stderr"), c.Config.Tty,
             CloseStdinAtEnd: c.Config.StdinOnce, DetachKeys.Parse(q["detachKeys"].FirstOrDefault()));
-        var ct = http.RequestAborted;
+        // a hijacked stream outlives ordinary requests: it ends with the agent, not after its shutdown timeout
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var ct = stream.Token;
         var client = await HijackedConnection.TakeAsync(http, streams.ContentType, ct);
         try
         {

@@ -22,7 +22,7 @@ public static class ExecApi
         return app;
     }
 
-    private static async Task Start(HttpContext http, ExecEngine execs, ILoggerFactory logs, string id, ExecStartConfig? body)
+    private static async Task Start(HttpContext http, ExecEngine execs, ILoggerFactory logs, IHostApplicationLifetime lifetime, string id, ExecStartConfig? body)
     {
         var e = execs.Get(id);
         body ??= new ExecStartConfig();
@@ -34,7 +34,9 @@ public static class ExecApi
             return;
         }
         var streams = new AttachStreams(cfg.AttachStdin, cfg.AttachStdout, cfg.AttachStderr, cfg.Tty, CloseStdinAtEnd: true, DetachKeys.Parse(cfg.DetachKeys));
-        var ct = http.RequestAborted;
+        // a hijacked stream outlives ordinary requests: it ends with the agent, not after its shutdown timeout
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var ct = stream.Token;
         var client = await HijackedConnection.TakeAsync(http, streams.ContentType, ct);
         try
         {
