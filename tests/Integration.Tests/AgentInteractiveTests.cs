@@ -219,9 +219,12 @@ public sealed class AgentInteractiveTests
         Assert.Contains("got two", await watcher.ReadUntilAsync("got two"));
         Assert.True(agent.InspectAsync(id).Result.GetProperty("State").GetProperty("Running").GetBoolean());
 
-        writer.CloseWrite(); // not StdinOnce: the container's stdin stays open
-        await Task.Delay(300);
-        Assert.True((await agent.InspectAsync(id)).GetProperty("State").GetProperty("Running").GetBoolean());
+        writer.CloseWrite(); // not StdinOnce: the attach ends and the container's stdin stays open
+        await writer.ReadToEndAsync();
+        Assert.True(writer.Ended);
+        using var later = await HijackClient.OpenAsync(agent, $"containers/{id}/attach?stream=1&stdin=1&stdout=1", tty: false);
+        await later.SendAsync("three\n");
+        Assert.Contains("got three", await later.ReadUntilAsync("got three"));
     }
 
     [RequiresRootFact]

@@ -616,6 +616,11 @@ int main(int argc, char **argv)
         stream_flush_lines(&tty, 1);
     if (log_fd >= 0)
         fsync(log_fd);
+    /* The name goes before the record: once the record exists the agent may
+     * start the container again, and the new monitor binds the same name. */
+    if (o.attach_socket)
+        unlink(o.attach_socket);
+    o.attach_socket = NULL;
     /* the record exists before any client sees its stream end */
     write_exit_file(status);
     shim_exit(0);

@@ -15,7 +15,8 @@ public sealed record AttachStreams(bool Stdin, bool Stdout, bool Stderr, bool Tt
 /// <summary>
 /// Copies between a hijacked client connection and a process's monitor: output as docker
 /// frames it (raw for a terminal, stdcopy headers otherwise), input to the process's stdin.
-/// The session ends when the output ends (the process exited) or the client typed the detach keys.
+/// The session ends when the output ends (the process exited), the client typed the detach keys, or
+/// its input ended on a stream that does not close the process's stdin.
 /// </summary>
 public static class AttachSession
 {
@@ -64,18 +65,22 @@ public static class AttachSession
 
     private static async Task CopyInputAsync(HijackedConnection client, ShimConnection shim, AttachStreams streams, CancellationTokenSource session)
     {
-        while (await client.ReadAsync(session.Token) is { } data)
+        var detached = false;
+        while (!detached && await client.ReadAsync(session.Token) is { } data)
         {
-            var pass = streams.DetachKeys.Scan(data, out var detached);
+            var pass = streams.DetachKeys.Scan(data, out detached);
             if (pass.Length > 0)
                 await shim.SendInputAsync(pass, session.Token);
-            if (detached)
-            {
-                await session.CancelAsync(); // leaves the process running, as docker's detach does
-                return;
-            }
         }
-        if (streams.CloseStdinAtEnd)
+        // As dockerd: the end of the client's input (or its detach) closes the process's stdin when it
+        // is StdinOnce without a terminal, and the output goes on to its end; otherwise the attach ends
+        // there, leaving the process running.
+        if (streams.CloseStdinAtEnd && !streams.Tty)
+        {
             await shim.CloseStdinAsync(session.Token);
+            if (!detached)
+                return;
+        }
+        await session.CancelAsync();
     }
 }

@@ -29,9 +29,8 @@ public static class ExecApi
         var cfg = e.Config;
         if (body.Detach || !(cfg.AttachStdin || cfg.AttachStdout || cfg.AttachStderr))
         {
-            using (execs.Start(e, attach: false, body.ConsoleSize))
-                http.Response.StatusCode = 200;
-            return;
+            execs.Start(e, body.ConsoleSize);
+            return; // 200, no body
         }
         var streams = new AttachStreams(cfg.AttachStdin, cfg.AttachStdout, cfg.AttachStderr, cfg.Tty, CloseStdinAtEnd: true, DetachKeys.Parse(cfg.DetachKeys));
         // a hijacked stream outlives ordinary requests: it ends with the agent, not after its shutdown timeout
@@ -40,10 +39,10 @@ public static class ExecApi
         var client = await HijackedConnection.TakeAsync(http, streams.ContentType, ct);
         try
         {
-            ShimConnection? shim;
+            ShimConnection shim;
             try
             {
-                shim = execs.Start(e, attach: true, body.ConsoleSize);
+                shim = execs.StartAttached(e, body.ConsoleSize);
             }
             catch (EngineException ex)
             {
@@ -52,8 +51,7 @@ public static class ExecApi
                 return;
             }
             using (shim)
-                if (shim is not null)
-                    await AttachSession.RunAsync(client, shim, streams, logs.CreateLogger("Exec"), ct);
+                await AttachSession.RunAsync(client, shim, streams, logs.CreateLogger("Exec"), ct);
         }
         catch (OperationCanceledException)
         {

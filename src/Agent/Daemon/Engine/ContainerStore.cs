@@ -56,7 +56,19 @@ public sealed class ContainerStore(string containersDir)
 
     public void Remove(string id)
     {
-        if (Directory.Exists(Dir(id)))
-            Directory.Delete(Dir(id), recursive: true);
+        // An exec's monitor may still be writing its exit record as the container goes: try again briefly.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(Dir(id)))
+                    Directory.Delete(Dir(id), recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 }

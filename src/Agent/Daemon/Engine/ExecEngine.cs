@@ -68,11 +68,14 @@ public sealed class ExecEngine(ContainerEngine containers, ContainerStore store,
         return e;
     }
 
-    /// <summary>
-    /// Starts the process. With attach, the returned connection was made before the process
-    /// ran. A process the runtime cannot start gets docker's exit code (126, 127 when not found).
-    /// </summary>
-    public ShimConnection? Start(ExecModel e, bool attach, List<uint>? consoleSize)
+    /// <summary>Starts the process detached. One the runtime cannot start gets docker's exit code (126, 127 when not found).</summary>
+    public void Start(ExecModel e, List<uint>? consoleSize) => Start(e, attach: false, consoleSize);
+
+    /// <summary>Starts the process with a connection to its monitor made before it ran, so none of its output is missed.</summary>
+    public ShimConnection StartAttached(ExecModel e, List<uint>? consoleSize) =>
+        Start(e, attach: true, consoleSize) ?? throw new EngineException(500, "the exec's monitor took no attach connection");
+
+    private ShimConnection? Start(ExecModel e, bool attach, List<uint>? consoleSize)
     {
         lock (e)
         {
