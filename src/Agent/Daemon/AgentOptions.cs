@@ -26,6 +26,15 @@ public sealed class AgentOptions
     public string ContainersDir => Path.Combine(DataRoot, "containers");
     public string ShimPath => Path.Combine(HelperDir, "ccshim");
 
+    /// <summary>
+    /// The monitors' sockets live in the run state under a short name: a unix socket
+    /// path must fit in 108 bytes, which the container directory does not.
+    /// Sixteen hex digits of a random 256-bit id do not collide in practice.
+    /// </summary>
+    public string IoDir => Path.Combine(ExecRoot, "io");
+    public string AttachSocket(string id) => Path.Combine(IoDir, id[..16] + ".sock");
+    public string ConsoleSocket(string id) => Path.Combine(IoDir, id[..16] + ".console");
+
     /// <summary>ccrun understands the overlay annotations; runc and others need a mounted rootfs.</summary>
     public bool IsBuiltinRuntime(string? name) => (name ?? DefaultRuntime) == "ccrun" && !Runtimes.ContainsKey("ccrun");
 

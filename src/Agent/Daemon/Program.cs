@@ -27,7 +27,9 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
 builder.Services.AddSingleton(new ImageStore(Path.Combine(options.DataRoot, "image"), new LayerUnpacker()));
+builder.Services.AddSingleton<AttachHub>();
 builder.Services.AddSingleton<ContainerEngine>();
+builder.Services.AddSingleton<ExecEngine>();
 builder.Services.AddSingleton<ContainerExport>();
 builder.Services.AddRegistry(options);
 var seLinux = SeLinux.Detect();
@@ -48,12 +50,12 @@ builder.WebHost.ConfigureKestrel(k =>
             var path = host["unix://".Length..];
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.Delete(path);
-            k.ListenUnixSocket(path);
+            k.ListenUnixSocket(path, l => l.Use(HalfCloseConnection.Middleware));
         }
         else if (host.StartsWith("tcp://", StringComparison.Ordinal))
         {
             var uri = new Uri(host);
-            k.Listen(System.Net.IPAddress.Parse(uri.Host), uri.Port);
+            k.Listen(System.Net.IPAddress.Parse(uri.Host), uri.Port, l => l.Use(HalfCloseConnection.Middleware));
         }
         else
         {
@@ -65,12 +67,14 @@ builder.WebHost.ConfigureKestrel(k =>
 var app = builder.Build();
 Directory.CreateDirectory(options.ContainersDir);
 Directory.CreateDirectory(options.RuntimeRoot);
+Directory.CreateDirectory(options.IoDir);
 app.Services.GetRequiredService<ContainerExport>().Sweep();
 var swept = await app.Services.GetRequiredService<ImageStore>().SweepAsync(CancellationToken.None);
 if (swept != new SweepResult(0, 0, 0))
     app.Logger.LogInformation("Image store: removed {Temp} temporary entries, {Blobs} orphan blobs and {Layers} orphan layers left by an interrupted operation",
         swept.TempEntries, swept.OrphanBlobs, swept.OrphanLayers);
 app.Services.GetRequiredService<ContainerEngine>().Restore();
+app.Services.GetRequiredService<ExecEngine>().Restore();
 
 // Docker clients prefix paths with their API version (/v1.44/containers/json).
 var versionPrefix = new Regex(@"^/v[0-9]+\.[0-9]+(?=/)");
@@ -117,6 +121,8 @@ app.UseRouting();
 app.MapSystemApi();
 app.MapContainersApi();
 app.MapContainerOpsApi();
+app.MapAttachApi();
+app.MapExecApi();
 app.MapImagesApi();
 app.MapRegistryApi();
 app.MapCommitApi();

@@ -556,9 +556,17 @@ static void exec_process(void)
         errno = 0;
         die("no process args");
     }
+    /* runc's wording, which docker's users and tools match on */
     if (strchr(argv[0], '/')) {
         execve(argv[0], argv, envp);
-        die("exec %s", argv[0]);
+        int e = errno;
+        errno = 0;
+        if (e == ENOENT)
+            die("exec: \"%s\": stat %s: no such file or directory", argv[0], argv[0]);
+        if (e == EACCES)
+            die("exec: \"%s\": permission denied", argv[0]);
+        errno = e;
+        die("exec: \"%s\"", argv[0]);
     }
     int saw_eacces = 0;
     char full[4096];
@@ -571,8 +579,10 @@ static void exec_process(void)
             saw_eacces = 1;
         p = *end ? end + 1 : end;
     }
-    errno = saw_eacces ? EACCES : ENOENT;
-    die("exec %s: not found in PATH %s", argv[0], path_env);
+    errno = 0;
+    if (saw_eacces)
+        die("exec: \"%s\": permission denied", argv[0]);
+    die("exec: \"%s\": executable file not found in $PATH", argv[0]);
 }
 
 /* --- hooks that run inside the container's namespaces --------------------- */

@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using ContainerConsole.Agent.Engine;
 using ContainerConsole.Images.Store;
 
@@ -128,7 +128,8 @@ public static class ContainersApi
         var tailText = q["tail"].FirstOrDefault();
         var tail = string.IsNullOrEmpty(tailText) || tailText == "all" ? int.MaxValue : int.Parse(tailText, CultureInfo.InvariantCulture);
 
-        http.Response.ContentType = "application/vnd.docker.multiplexed-stream";
+        // A terminal's output is one stream: raw bytes, no frame headers (as docker).
+        http.Response.ContentType = c.Config.Tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
         await http.Response.StartAsync(ct);
         var body = http.Response.Body;
         bool Wanted(LogEntry e) =>
@@ -136,7 +137,7 @@ public static class ContainersApi
 
         var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogMaxFiles).Where(Wanted).ToList();
         foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
-            await WriteFrame(body, e, timestamps, ct);
+            await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
         await body.FlushAsync(ct);
         if (!follow || !engine.IsRunning(c.Id))
             return;
@@ -144,20 +145,16 @@ public static class ContainersApi
         {
             if (!Wanted(e))
                 continue;
-            await WriteFrame(body, e, timestamps, ct);
+            await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
             await body.FlushAsync(ct);
         }
     }
 
-    private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, CancellationToken ct)
+    private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, bool raw, CancellationToken ct)
     {
         var text = (timestamps ? e.TimeText + " " : "") + e.Text + (e.Partial ? "" : "\n");
         var payload = Encoding.UTF8.GetBytes(text);
-        var header = new byte[8];
-        header[0] = e.Stream == "stderr" ? (byte)2 : (byte)1;
-        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), (uint)payload.Length);
-        await body.WriteAsync(header, ct);
-        await body.WriteAsync(payload, ct);
+        await body.WriteAsync(raw ? payload : AttachSession.Frame(e.Stream == "stderr" ? 2 : 1, payload), ct);
     }
 
     private static DateTime? ParseTime(string? value)

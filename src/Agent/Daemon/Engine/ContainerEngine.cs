@@ -16,7 +16,7 @@ namespace ContainerConsole.Agent.Engine;
 /// per-container monitors. State is kept in container.json (crash-safe) and
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
-public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, ILogger<ContainerEngine> log)
+public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -46,6 +46,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             var shim = new ProcessIdentity(c.State.ShimPid, c.State.ShimStartTime);
             if (shim.IsAlive)
             {
+                attach.Started(c.Id);
                 log.LogInformation("re-adopted running container {Id} (pid {Pid}, monitor {Shim})", c.Id, c.State.Pid, c.State.ShimPid);
                 continue;
             }
@@ -195,12 +196,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             try
             {
                 var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+                attach.Started(c.Id); // created, not started: attached clients miss no output
                 try
                 {
                     await runtime.StartAsync(c, ct);
                 }
                 catch
                 {
+                    attach.Stopped(c.Id);
                     await runtime.DeleteAsync(c, CancellationToken.None);
                     throw;
                 }
@@ -319,6 +322,9 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             _lock.Release();
         }
+        attach.Removed(c.Id);
+        if (_exits.TryRemove(c.Id, out var exit))
+            exit.TrySetResult();
         NotifyChanged();
     }
 
@@ -369,11 +375,29 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 _lock.Release();
             }
+            attach.Stopped(c.Id);
             if (_exits.TryRemove(c.Id, out var tcs))
                 tcs.TrySetResult();
             NotifyChanged();
+            if (c.HostConfig.AutoRemove)
+                await AutoRemoveAsync(c);
         }
     }
+
+    // docker run --rm: the container goes once it exited (its exit code stays with the removal waiters).
+    private async Task AutoRemoveAsync(ContainerModel c)
+    {
+        try
+        {
+            await RemoveAsync(c.Id, force: false, CancellationToken.None);
+        }
+        catch (EngineException e)
+        {
+            log.LogWarning("auto-removing {Id}: {Message}", c.Id, e.Message);
+        }
+    }
+
+    public bool Exists(string id) => _containers.ContainsKey(id);
 
     public bool IsRunning(string id) => _containers.TryGetValue(id, out var c) && c.State.IsActive;
 

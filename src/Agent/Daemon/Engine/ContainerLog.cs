@@ -42,7 +42,8 @@ public static class ContainerLog
         {
             using var s = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var r = new StreamReader(s, Encoding.UTF8);
-            while (r.ReadLine() is { } line)
+            // only '\n' ends a record: a terminal's "\r" belongs to the text (ReadLine would eat it)
+            foreach (var line in r.ReadToEnd().Split('\n'))
                 if (LogEntry.Parse(line) is { } e)
                     entries.Add(e);
         }

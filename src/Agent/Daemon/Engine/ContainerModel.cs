@@ -7,8 +7,13 @@ public class ContainerConfig
 {
     public string? Hostname { get; set; }
     public string? User { get; set; }
+    public bool AttachStdin { get; set; }
+    public bool AttachStdout { get; set; }
+    public bool AttachStderr { get; set; }
     public bool Tty { get; set; }
     public bool OpenStdin { get; set; }
+    /// <summary>Close the container's stdin when the first attached client's input ends.</summary>
+    public bool StdinOnce { get; set; }
     public List<string>? Env { get; set; }
     public List<string>? Cmd { get; set; }
     public List<string>? Entrypoint { get; set; }
@@ -51,6 +56,8 @@ public sealed class HostConfig
     /// <summary>Container path → tmpfs mount options ("size=64m,mode=1777").</summary>
     public Dictionary<string, string>? Tmpfs { get; set; }
     public bool? Init { get; set; }
+    /// <summary>The terminal's initial [height, width] (API 1.42+).</summary>
+    public List<uint>? ConsoleSize { get; set; }
 }
 
 /// <summary>The body of POST /containers/create: the container config with the host config beside it.</summary>
@@ -60,7 +67,8 @@ public sealed class CreateContainerRequest : ContainerConfig
 
     public ContainerConfig ToConfig() => new()
     {
-        Hostname = Hostname, User = User, Tty = Tty, OpenStdin = OpenStdin, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
+        Hostname = Hostname, User = User, AttachStdin = AttachStdin, AttachStdout = AttachStdout, AttachStderr = AttachStderr,
+        Tty = Tty, OpenStdin = OpenStdin, StdinOnce = StdinOnce, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
         Image = Image, WorkingDir = WorkingDir, Labels = Labels, StopSignal = StopSignal, StopTimeout = StopTimeout,
     };
 }

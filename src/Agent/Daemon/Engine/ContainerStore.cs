@@ -16,6 +16,8 @@ public sealed class ContainerStore(string containersDir)
     public string ExitFile(string id) => Path.Combine(Dir(id), "exit.json");
     public string PidFile(string id) => Path.Combine(Dir(id), "init.pid");
     public string RuntimeLog(string id) => Path.Combine(Dir(id), "runtime.log");
+    public string ExecDir(string id, string execId) => Path.Combine(Dir(id), "exec", execId);
+    public string ExecExitFile(string id, string execId) => Path.Combine(ExecDir(id, execId), "exit.json");
 
     public void Save(ContainerModel c) =>
         AtomicFile.Write(Path.Combine(Dir(c.Id), "container.json"), JsonSerializer.SerializeToUtf8Bytes(c, Json));
@@ -43,9 +45,10 @@ public sealed class ContainerStore(string containersDir)
         }
     }
 
-    public ExitRecord? ReadExit(string id)
+    public ExitRecord? ReadExit(string id) => ReadExitFile(ExitFile(id));
+
+    public ExitRecord? ReadExitFile(string file)
     {
-        var file = ExitFile(id);
         if (!File.Exists(file))
             return null;
         return JsonSerializer.Deserialize<ExitRecord>(File.ReadAllBytes(file));
@@ -53,7 +56,19 @@ public sealed class ContainerStore(string containersDir)
 
     public void Remove(string id)
     {
-        if (Directory.Exists(Dir(id)))
-            Directory.Delete(Dir(id), recursive: true);
+        // An exec's monitor may still be writing its exit record as the container goes: try again briefly.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(Dir(id)))
+                    Directory.Delete(Dir(id), recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 }

@@ -24,10 +24,54 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
             "--id", id, "--pid-file", store.PidFile(id), "--exit-file", store.ExitFile(id), "--log", store.Log(id),
             "--log-max-size", options.LogMaxSize.ToString(CultureInfo.InvariantCulture),
             "--log-max-files", options.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
-            "--runtime-log", store.RuntimeLog(id),
+            "--runtime-log", store.RuntimeLog(id), "--attach-socket", options.AttachSocket(id),
         };
+        if (c.Config.OpenStdin)
+            args.AddRange(["--open-stdin", "1"]);
+        if (c.Config.Tty)
+            args.AddRange(["--console-socket", options.ConsoleSocket(id)]);
         if (oomCounterFile is not null)
             args.AddRange(["--oom-file", oomCounterFile]);
+        return SpawnMonitor(args, onListening: null);
+    }
+
+    /// <summary>
+    /// Starts ccshim in exec mode (`runtime exec --detach` under the monitor, so the exit code is
+    /// recorded even without the agent). With attach, the returned connection was made before the
+    /// process started, so it misses none of its output.
+    /// </summary>
+    public (ProcessIdentity Shim, ProcessIdentity Process, ShimConnection? Attach) ExecUnderMonitor(ContainerModel c, ExecModel e, string processFile, bool attach)
+    {
+        var dir = store.ExecDir(c.Id, e.Id);
+        var args = new List<string>
+        {
+            "--runtime", options.RuntimePath(c.HostConfig.Runtime), "--root", options.RuntimeRoot, "--exec-process", processFile,
+            "--id", c.Id, "--pid-file", Path.Combine(dir, "pid"), "--exit-file", store.ExecExitFile(c.Id, e.Id),
+            "--runtime-log", Path.Combine(dir, "runtime.log"), "--attach-socket", options.AttachSocket(e.Id),
+        };
+        if (e.Config.AttachStdin)
+            args.AddRange(["--open-stdin", "1"]);
+        if (e.Config.Tty)
+            args.AddRange(["--console-socket", options.ConsoleSocket(e.Id)]);
+        if (attach)
+            args.AddRange(["--wait-attach", "1"]);
+        ShimConnection? connection = null;
+        try
+        {
+            var (shim, process) = SpawnMonitor(args, attach ? () => connection = ShimConnection.Connect(options.AttachSocket(e.Id)) : null);
+            return (shim, process, connection);
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs ccshim and follows its sync pipe: "shim N" (its sockets listen; onListening runs), then "pid N" or "error MSG".</summary>
+    private (ProcessIdentity Shim, ProcessIdentity Process) SpawnMonitor(List<string> args, Action? onListening)
+    {
+        Directory.CreateDirectory(options.IoDir);
         var (syncRead, syncWrite) = Fds.Pipe();
         int first;
         using (var devnull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite))
@@ -49,12 +93,16 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
             while (Fds.ReadLine(syncRead) is { } line)
             {
                 if (line.StartsWith("shim ", StringComparison.Ordinal))
+                {
                     shim = ProcessIdentity.Of(int.Parse(line.AsSpan(5), CultureInfo.InvariantCulture));
+                    onListening?.Invoke();
+                }
                 else if (line.StartsWith("pid ", StringComparison.Ordinal))
                 {
                     var pid = int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
-                    var init = ProcessIdentity.Of(pid) ?? throw new EngineException(500, $"container init {pid} vanished after create");
-                    return (shim ?? throw new EngineException(500, "monitor did not report itself"), init);
+                    // an exec'd process may be done already (and reaped by the monitor): its pid is all there is
+                    var process = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
+                    return (shim ?? throw new EngineException(500, "monitor did not report itself"), process);
                 }
                 else if (line.StartsWith("error ", StringComparison.Ordinal))
                     throw new EngineException(400, CleanRuntimeError(line[6..]));
@@ -68,13 +116,26 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
     }
 
     // ccrun prefixes its messages; the API user wants the reason itself.
-    private static string CleanRuntimeError(string message)
+    internal static string CleanRuntimeError(string message)
     {
         var parts = message.Split("ccrun: ", StringSplitOptions.RemoveEmptyEntries);
         var last = parts.Length > 0 ? parts[^1].Trim() : message;
         if (last.StartsWith("time=", StringComparison.Ordinal) && last.Contains("msg=", StringComparison.Ordinal))
-            last = last[(last.IndexOf("msg=", StringComparison.Ordinal) + 4)..].Trim('"');
+            last = Unquote(last[(last.IndexOf("msg=", StringComparison.Ordinal) + 4)..].Trim());
         return last;
+    }
+
+    // The log's msg is a quoted string with JSON (ccrun) or Go (runc) escapes; both decode as JSON.
+    private static string Unquote(string value)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<string>(value) ?? "";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return value.Trim('"');
+        }
     }
 
     public Task StartAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "start", c.Id);

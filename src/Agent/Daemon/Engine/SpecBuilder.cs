@@ -30,7 +30,13 @@ public static class SpecBuilder
         if (!string.IsNullOrEmpty(c.Config.User))
             process.User = ParseUser(c.Config.User, c.Rootfs.Split(':'));
         if (c.Config.Tty)
-            throw EngineException.BadRequest("Tty containers are not supported yet by this agent");
+        {
+            // The monitor receives the terminal's master through its console socket.
+            process.Terminal = true;
+            process.ConsoleSize = ConsoleSizeOf(c.HostConfig.ConsoleSize);
+            if (!process.Env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal)))
+                process.Env.Add("TERM=xterm"); // as docker does for a terminal
+        }
 
         var caps = Capabilities(hc);
         process.Capabilities = new Capabilities { Bounding = caps, Effective = [.. caps], Permitted = [.. caps] };
@@ -121,6 +127,10 @@ public static class SpecBuilder
         return new Mount { Destination = destination, Type = "tmpfs", Source = "tmpfs", Options = ["noexec", "nosuid", "nodev", .. extra] };
     }
 
+    /// <summary>Docker's [height, width]; none (or zeros) leaves the runtime's default.</summary>
+    internal static ConsoleSize? ConsoleSizeOf(IReadOnlyList<uint>? size) =>
+        size is [var h, var w] && h > 0 && w > 0 ? new ConsoleSize { Height = h, Width = w } : null;
+
     private static List<string> Capabilities(HostConfig hc)
     {
         var caps = CapabilitySet.DockerDefault.ToList();
@@ -142,7 +152,7 @@ public static class SpecBuilder
     }
 
     /// <summary>uid[:gid] or names, looked up in the image's /etc/passwd and /etc/group (topmost layer first).</summary>
-    private static User ParseUser(string user, IReadOnlyList<string> layers)
+    internal static User ParseUser(string user, IReadOnlyList<string> layers)
     {
         var parts = user.Split(':', 2);
         var uid = Lookup(parts[0], "etc/passwd", layers, out var primaryGid)
