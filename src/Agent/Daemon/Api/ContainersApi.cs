@@ -79,7 +79,8 @@ public static class ContainersApi
     // Docker clients send booleans as 1/0 as well as true/false.
     internal static bool IsTrue(string? value) => value is "1" or "true" or "True";
 
-    private static (long Rw, long RootFs) SizeOf(ContainerModel c, ContainerStore store, ImageStore images)
+    /// <summary>SizeRw (the writable layer) and SizeRootFs (that plus the image), as ps --size and system df show.</summary>
+    internal static (long Rw, long RootFs) SizeOf(ContainerModel c, ContainerStore store, ImageStore images)
     {
         var rw = ContainerEngine.DirectorySize(store.Upper(c.Id));
         long image = 0;

@@ -160,7 +160,8 @@ public static class ImagesApi
         await images.SaveAsync(names, http.Response.Body, ct);
     }
 
-    public static object Summary(ImageRecord i, int containers) => new
+    /// <summary>One entry of GET /images/json (and of system df, which also knows SharedSize; -1 is "not computed").</summary>
+    public static object Summary(ImageRecord i, int containers, long sharedSize = -1) => new
     {
         i.Id,
         ParentId = i.Parent ?? "",
@@ -168,7 +169,7 @@ public static class ImagesApi
         RepoDigests = i.RepoDigests.Select(ShortName).ToArray(),
         Created = i.Created?.ToUnixTimeSeconds() ?? 0,
         i.Size,
-        SharedSize = -1,
+        SharedSize = sharedSize,
         Labels = i.Config.Config?.Labels ?? new Dictionary<string, string>(),
         Containers = containers,
     };

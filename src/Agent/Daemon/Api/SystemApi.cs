@@ -72,52 +72,14 @@ public static class SystemApi
         var uses = all.SelectMany(i => i.DiffIds.Distinct()).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
         var containers = engine.All.ToList();
         var byImage = containers.GroupBy(c => c.ImageId ?? "").ToDictionary(g => g.Key, g => g.Count());
-        var imageSize = all.ToDictionary(i => i.Id, i => i.Size);
         return new
         {
             LayersSize = images.LayersSize(),
-            Images = all.Select(i => new
-            {
-                i.Id,
-                ParentId = "",
-                RepoTags = i.RepoTags.Select(ImagesApi.ShortName).ToArray(),
-                RepoDigests = Array.Empty<string>(),
-                Created = i.Created?.ToUnixTimeSeconds() ?? 0,
-                i.Size,
-                SharedSize = i.DiffIds.Distinct().Where(d => uses[d] > 1).Sum(d => images.Layers.Get(d)?.Size ?? 0),
-                Labels = i.Config.Config?.Labels ?? new Dictionary<string, string>(),
-                Containers = byImage.GetValueOrDefault(i.Id),
-            }).ToArray(),
-            Containers = containers.Select(c =>
-            {
-                var rw = DirectorySize(store.Upper(c.Id));
-                return new
-                {
-                    c.Id,
-                    Names = new[] { "/" + c.Name },
-                    Image = c.Config.Image,
-                    ImageID = c.ImageId,
-                    Command = string.Join(' ', c.Args),
-                    Created = new DateTimeOffset(c.Created).ToUnixTimeSeconds(),
-                    State = c.State.Status,
-                    Status = DockerViews.StatusText(c.State, DateTime.UtcNow),
-                    SizeRw = rw,
-                    SizeRootFs = rw + imageSize.GetValueOrDefault(c.ImageId ?? ""),
-                    Labels = c.Config.Labels ?? [],
-                    Mounts = Array.Empty<object>(),
-                };
-            }).ToArray(),
+            Images = all.Select(i => ImagesApi.Summary(i, byImage.GetValueOrDefault(i.Id),
+                i.DiffIds.Distinct().Where(d => uses[d] > 1).Sum(d => images.Layers.Get(d)?.Size ?? 0))).ToArray(),
+            Containers = containers.Select(c => DockerViews.Summary(c, ContainersApi.SizeOf(c, store, images))).ToArray(),
             Volumes = Array.Empty<object>(),
             BuildCache = Array.Empty<object>(),
         };
-    }
-
-    /// <summary>Bytes of regular files under <paramref name="dir"/>, each inode once, not following symlinks.</summary>
-    private static long DirectorySize(string dir)
-    {
-        if (!Directory.Exists(dir))
-            return 0;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
-        return new DirectoryInfo(dir).EnumerateFiles("*", options).Where(f => f.LinkTarget is null).Sum(f => f.Length);
     }
 }
