@@ -342,59 +342,18 @@ public sealed class CopyPlan
     /// </summary>
     internal static string Resolve(string root, string rel, string keyword, string display)
     {
-        var pending = new Stack<string>(rel == "." ? [] : rel.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
-        var resolved = new List<string>();
-        var hops = 0;
-        while (pending.Count > 0)
+        string? host;
+        try
         {
-            var part = pending.Pop();
-            if (part == ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (resolved.Count > 0)
-                {
-                    resolved.RemoveAt(resolved.Count - 1);
-                }
-
-                continue;
-            }
-
-            var path = Path.Combine([root, .. resolved, part]);
-            var st = Xattr.LStat(path);
-            if (st is null)
-            {
-                throw new BuildException($"{keyword} failed: file not found in build context or excluded by .dockerignore: stat {display}: file does not exist");
-            }
-
-            if ((st.Value.Mode & Xattr.S_IFMT) == Xattr.S_IFLNK)
-            {
-                if (++hops > 40)
-                {
-                    throw new BuildException($"{keyword} failed: {display}: too many levels of symbolic links");
-                }
-
-                var target = new FileInfo(path).LinkTarget ?? "";
-                if (target.StartsWith('/'))
-                {
-                    resolved.Clear();
-                }
-
-                foreach (var p in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
-                {
-                    pending.Push(p);
-                }
-
-                continue;
-            }
-
-            resolved.Add(part);
+            host = ContainerConsole.Runtime.Rootfs.RootfsPath.Resolve(root, rel);
+        }
+        catch (ContainerConsole.Runtime.SpecValidationException)
+        {
+            throw new BuildException($"{keyword} failed: {display}: too many levels of symbolic links");
         }
 
-        return Path.Combine([root, .. resolved]);
+        return host ?? throw new BuildException(
+            $"{keyword} failed: file not found in build context or excluded by .dockerignore: stat {display}: file does not exist");
     }
 
     private static Regex GlobRegex(string pattern)
