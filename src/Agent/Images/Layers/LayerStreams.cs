@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace ContainerConsole.Images.Layers;
 
 /// <summary>Read-only stream base: everything but reading is unsupported.</summary>
-internal abstract class ReadOnlyStreamBase : Stream
+public abstract class ReadOnlyStreamBase : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;

@@ -5,7 +5,7 @@ namespace ContainerConsole.Images.Registry;
 /// already delivered (at most <see cref="MaxResumes"/> times). The caller verifies the whole digest at the end; a
 /// server that ignores Range is handled by skipping what was already delivered.
 /// </summary>
-public sealed class ResumingBlobStream : Stream
+public sealed class ResumingBlobStream : ContainerConsole.Images.Layers.ReadOnlyStreamBase
 {
     public const int MaxResumes = 5;
 
@@ -44,10 +44,6 @@ public sealed class ResumingBlobStream : Stream
     /// <summary>How many times the download was resumed.</summary>
     public int Resumes => _resumes;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _position; set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
@@ -83,9 +79,13 @@ public sealed class ResumingBlobStream : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    public override int Read(Span<byte> buffer)
+    {
+        var copy = new byte[buffer.Length]; // sync reads are rare here: the layer pipeline reads asynchronously
+        var n = ReadAsync(copy).AsTask().GetAwaiter().GetResult();
+        copy.AsSpan(0, n).CopyTo(buffer);
+        return n;
+    }
 
     private async Task SkipAsync(long count, CancellationToken ct)
     {
@@ -101,14 +101,6 @@ public sealed class ResumingBlobStream : Stream
             count -= n;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
