@@ -45,6 +45,17 @@ public sealed class AgentEventsTests
         return last;
     }
 
+    /// <summary>
+    /// The docker CLI sends --until in whole seconds (0s: this second, truncated), as dockerd reads it: events of the
+    /// current second are past it. So a history query waits for the next second first.
+    /// </summary>
+    private static async Task NextSecondAsync()
+    {
+        var next = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1;
+        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() < next)
+            await Task.Delay(50);
+    }
+
     private static string Inspect(AgentProcess agent, string name, string format) => Ok(agent, "inspect", "-f", format, name).Trim();
 
     [RequiresRootFact]
@@ -52,13 +63,14 @@ public sealed class AgentEventsTests
     {
         using var agent = await AgentWithImageAsync();
         var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Ok(agent, "run", "--name", "ev", "-l", "team=a", "evbox:1", "sh", "-c", "exit 3");
+        Assert.Equal(3, Docker(agent, "run", "--name", "ev", "-l", "team=a", "evbox:1", "sh", "-c", "exit 3").ExitCode);
         Ok(agent, "tag", "evbox:1", "evbox:2");
         Ok(agent, "rename", "ev", "ev2");
         Ok(agent, "rm", "ev2");
         Ok(agent, "rmi", "evbox:2");
 
         // --since 1m --until 0s: the history, then the command ends by itself
+        await NextSecondAsync();
         var all = Lines(Ok(agent, "events", "--since", "1m", "--until", "0s", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"));
         var container = all.Where(l => l.StartsWith("container ", StringComparison.Ordinal)).ToList();
         Assert.Equal(["container create ev", "container attach ev", "container start ev", "container die ev", "container rename ev2", "container destroy ev2"],
@@ -87,7 +99,7 @@ public sealed class AgentEventsTests
             while (!firstLine.IsCompleted)
             {
                 Assert.True(DateTime.UtcNow < deadline, "no live event arrived");
-                Ok(agent, "run", "--rm", "evbox:1", "sh", "-c", "exit 7");
+                Assert.Equal(7, Docker(agent, "run", "--rm", "evbox:1", "sh", "-c", "exit 7").ExitCode);
                 await Task.WhenAny(firstLine, Task.Delay(500));
             }
             var line = await firstLine;
@@ -114,6 +126,7 @@ public sealed class AgentEventsTests
         Ok(agent, "run", "-d", "--name", "flaky", "--restart", "on-failure:2", "evbox:1", "sh", "-c", "exit 3");
         await EventuallyAsync(() => Inspect(agent, "flaky", "{{.RestartCount}} {{.State.Status}} {{.State.Restarting}}"), s => s == "2 exited false", "on-failure:2");
         var since = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await NextSecondAsync();
         Assert.Equal(3, Lines(Ok(agent, "events", "--since", since, "--until", "0s", "--filter", "container=flaky", "--filter", "event=die")).Length);
 
         Ok(agent, "run", "-d", "--name", "ok", "--restart", "on-failure", "evbox:1", "true");
@@ -176,6 +189,7 @@ public sealed class AgentEventsTests
         Assert.Equal("null", Inspect(agent, "none", "{{json .State.Health}}"));
         Assert.Matches(@"^Up (Less than a second|\d+ seconds?)$", Ok(agent, "ps", "-f", "name=none", "--format", "{{.Status}}").Trim());
 
+        await NextSecondAsync();
         var statuses = Lines(Ok(agent, "events", "--since", "1m", "--until", "0s", "--filter", "event=health_status", "--format", "{{.Actor.Attributes.name}} {{.Action}}"));
         Assert.Contains("good health_status: healthy", statuses);
         Assert.Contains("bad health_status: unhealthy", statuses);

@@ -279,8 +279,11 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             await runtime.KillAsync(c, stopSignal, all: false, ct);
             events.Container(c, "kill", ("signal", stopSignal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
-        catch (EngineException) when (!c.State.IsActive)
+        catch (EngineException e) when (!c.State.IsActive || e.Status == 409)
         {
+            // it exited before the signal came (the watcher may not have recorded it yet): a stop all the same
+            await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct);
+            events.Container(c, "stop");
             return;
         }
         if (!await WaitExitAsync(c, grace, ct))
