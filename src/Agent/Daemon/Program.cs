@@ -28,6 +28,10 @@ builder.Services.AddSingleton(new ContainerStore(options.ContainersDir));
 builder.Services.AddSingleton<RuntimeClient>();
 builder.Services.AddSingleton(new ImageStore(Path.Combine(options.DataRoot, "image"), new LayerUnpacker()));
 builder.Services.AddSingleton<AttachHub>();
+builder.Services.AddSingleton<EventBus>();
+builder.Services.AddSingleton<RestartManager>();
+builder.Services.AddSingleton<IHealthProbe, RuntimeHealthProbe>();
+builder.Services.AddSingleton<HealthMonitor>();
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ExecEngine>();
 builder.Services.AddSingleton<ContainerExport>();
@@ -128,6 +132,7 @@ app.MapRegistryApi();
 app.MapCommitApi();
 app.MapImportExportApi();
 app.MapBuildApi();
+app.MapEventsApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

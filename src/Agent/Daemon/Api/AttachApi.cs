@@ -32,7 +32,7 @@ public static class AttachApi
     /// Docker's attach. A container that is not running is attached at its next start, before
     /// it runs (docker run attaches, then starts). logs=1 replays the log first.
     /// </summary>
-    private static async Task Attach(HttpContext http, ContainerEngine engine, AttachHub hub, ILoggerFactory logs, IHostApplicationLifetime lifetime, string id)
+    private static async Task Attach(HttpContext http, ContainerEngine engine, AttachHub hub, EventBus events, ILoggerFactory logs, IHostApplicationLifetime lifetime, string id)
     {
         var q = http.Request.Query;
         bool Flag(string name) => q[name].FirstOrDefault() is "1" or "true" or "True";
@@ -43,6 +43,7 @@ public static class AttachApi
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var ct = stream.Token;
         var client = await HijackedConnection.TakeAsync(http, streams.ContentType, ct);
+        events.Container(c, "attach");
         try
         {
             if (Flag("logs"))

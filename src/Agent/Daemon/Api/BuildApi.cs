@@ -19,11 +19,11 @@ public static class BuildApi
         var services = app.ServiceProvider;
         var runner = ActivatorUtilities.CreateInstance<BuildContainer>(services);
         var builder = ActivatorUtilities.CreateInstance<ImageBuilder>(services, runner);
-        app.MapPost("/build", (HttpContext http, ImageStore images, CancellationToken ct) => BuildAsync(http, builder, images, ct));
+        app.MapPost("/build", (HttpContext http, ImageStore images, EventBus events, CancellationToken ct) => BuildAsync(http, builder, images, events, ct));
         return app;
     }
 
-    private static async Task BuildAsync(HttpContext http, ImageBuilder builder, ImageStore images, CancellationToken ct)
+    private static async Task BuildAsync(HttpContext http, ImageBuilder builder, ImageStore images, EventBus events, CancellationToken ct)
     {
         var q = http.Request.Query;
         var quiet = Flag(q["q"].FirstOrDefault());
@@ -60,7 +60,10 @@ public static class BuildApi
         {
             id = await builder.BuildAsync(build, Stream, ct);
             foreach (var t in request.Tags)
+            {
                 images.Tag(id, t);
+                ImagesApi.PublishTag(events, images, t);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

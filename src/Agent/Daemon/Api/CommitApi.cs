@@ -18,7 +18,7 @@ public static class CommitApi
             // Docker's kinds: 0 modified, 1 added, 2 deleted.
             return Results.Json(changes.Select(ch => new { ch.Path, Kind = ch.Kind switch { 'C' => 0, 'A' => 1, _ => 2 } }));
         });
-        app.MapPost("/commit", async (HttpContext http, ContainerEngine engine, ContainerStore store, ImageStore images,
+        app.MapPost("/commit", async (HttpContext http, ContainerEngine engine, ContainerStore store, ImageStore images, EventBus events,
             string container, string? repo, string? tag, string? comment, string? author, string? pause, CancellationToken ct) =>
         {
             var c = engine.Get(container);
@@ -46,6 +46,9 @@ public static class CommitApi
             {
                 var parent = string.IsNullOrEmpty(c.ImageId) ? null : c.ImageId;
                 var id = await images.CommitAsync(parent, store.Upper(c.Id), config, repoTag, comment, author, ct);
+                events.Container(c, "commit", ("comment", comment ?? ""), ("imageID", id), ("imageRef", repoTag ?? ""));
+                if (repoTag is not null)
+                    ImagesApi.PublishTag(events, images, repoTag);
                 return Results.Json(new { Id = id }, statusCode: 201);
             }
             finally

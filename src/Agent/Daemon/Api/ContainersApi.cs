@@ -26,7 +26,7 @@ public static class ContainersApi
         g.MapGet("/{id}/json", (ContainerEngine engine, ContainerStore store, string id) =>
         {
             var c = engine.Get(id);
-            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id)));
+            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id), engine.IsRestarting(c)));
         });
         g.MapPost("/{id}/start", async (ContainerEngine engine, string id, CancellationToken ct) =>
         {
@@ -45,8 +45,7 @@ public static class ContainersApi
         });
         g.MapPost("/{id}/restart", async (ContainerEngine engine, string id, int? t, CancellationToken ct) =>
         {
-            await engine.StopAsync(id, t, ct);
-            await engine.StartAsync(id, ct);
+            await engine.RestartAsync(id, t, ct);
             return Results.NoContent();
         });
         g.MapPost("/{id}/kill", async (ContainerEngine engine, string id, string? signal, CancellationToken ct) =>

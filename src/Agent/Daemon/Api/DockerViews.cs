@@ -43,12 +43,20 @@ public static class DockerViews
     /// <summary>The STATUS column of `docker ps`.</summary>
     public static string StatusText(ContainerRunState s, DateTime now) => s.Status switch
     {
-        "running" => $"Up {Human(now - s.StartedAt)}",
+        "running" => $"Up {Human(now - s.StartedAt)}{HealthSuffix(s.Health)}",
         "paused" => $"Up {Human(now - s.StartedAt)} (Paused)",
         "exited" => $"Exited ({s.ExitCode}) {Human(now - s.FinishedAt)} ago",
         "created" => "Created",
         "removing" => "Removal In Progress",
         _ => s.Status,
+    };
+
+    // docker ps: "Up 5 seconds (healthy)", "(unhealthy)", "(health: starting)"
+    private static string HealthSuffix(HealthState? h) => h?.Status switch
+    {
+        null => "",
+        HealthSettings.Starting => " (health: starting)",
+        var status => $" ({status})",
     };
 
     /// <summary>Docker's human durations ("Less than a second", "1 second", "About a minute", "About an hour", "3 weeks").</summary>
@@ -73,7 +81,7 @@ public static class DockerViews
         };
     }
 
-    public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir) => new
+    public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir, bool restarting) => new
     {
         c.Id,
         Created = Rfc3339(c.Created),
@@ -84,7 +92,7 @@ public static class DockerViews
             c.State.Status,
             Running = c.State.IsActive,
             Paused = c.State.Status == "paused",
-            Restarting = false,
+            Restarting = restarting,
             c.State.OOMKilled,
             Dead = c.State.Status == "dead",
             c.State.Pid,
@@ -92,6 +100,14 @@ public static class DockerViews
             c.State.Error,
             StartedAt = Rfc3339(c.State.StartedAt),
             FinishedAt = Rfc3339(c.State.FinishedAt),
+            Health = c.State.Health is { } h && c.Config.Healthcheck is not null
+                ? new
+                {
+                    h.Status,
+                    h.FailingStreak,
+                    Log = h.Log.Select(l => new { Start = Rfc3339(l.Start), End = Rfc3339(l.End), l.ExitCode, l.Output }),
+                }
+                : null,
         },
         Image = c.Config.Image,
         LogPath = logPath,

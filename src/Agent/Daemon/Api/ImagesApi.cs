@@ -13,10 +13,10 @@ public static class ImagesApi
             Results.Json(ListImages(images, engine, filters, all is "1" or "true")));
         app.MapPost("/images/prune", PruneAsync);
         app.MapPost("/images/load", LoadAsync);
-        app.MapGet("/images/get", (HttpContext http, ImageStore images, CancellationToken ct) =>
-            SaveAsync(http, images, http.Request.Query["names"].Where(n => !string.IsNullOrEmpty(n)).Select(n => n!).ToList(), ct));
+        app.MapGet("/images/get", (HttpContext http, ImageStore images, EventBus events, CancellationToken ct) =>
+            SaveAsync(http, images, events, http.Request.Query["names"].Where(n => !string.IsNullOrEmpty(n)).Select(n => n!).ToList(), ct));
         // Names may contain '/' (library/busybox), so the verb is the last path segment.
-        app.MapGet("/images/{**path}", async (HttpContext http, ImageStore images, string path, CancellationToken ct) =>
+        app.MapGet("/images/{**path}", async (HttpContext http, ImageStore images, EventBus events, string path, CancellationToken ct) =>
         {
             if (path.EndsWith("/json", StringComparison.Ordinal))
                 return Results.Json(Inspect(images.Inspect(path[..^5])));
@@ -32,25 +32,27 @@ public static class ImagesApi
                 }));
             if (path.EndsWith("/get", StringComparison.Ordinal))
             {
-                await SaveAsync(http, images, [path[..^4]], ct);
+                await SaveAsync(http, images, events, [path[..^4]], ct);
                 return Results.Empty;
             }
             return Results.NotFound(new { message = $"page not found: /images/{path}" });
         });
         app.MapPost("/images/{**path}", async (HttpContext http, ImageStore images, ContainerConsole.Images.Registry.ImageDistribution distribution,
-            string path, string? repo, string? tag, CancellationToken ct) =>
+            EventBus events, string path, string? repo, string? tag, CancellationToken ct) =>
         {
             if (path.EndsWith("/push", StringComparison.Ordinal))
             {
-                await RegistryApi.PushAsync(http, distribution, path[..^5], tag, ct);
+                await RegistryApi.PushAsync(http, distribution, events, path[..^5], tag, ct);
                 return Results.Empty;
             }
             if (!path.EndsWith("/tag", StringComparison.Ordinal) || string.IsNullOrEmpty(repo))
                 throw EngineException.BadRequest("expected POST /images/{name}/tag?repo=...&tag=...");
-            images.Tag(path[..^4], string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}");
+            var newTag = string.IsNullOrEmpty(tag) ? repo : $"{repo}:{tag}";
+            images.Tag(path[..^4], newTag);
+            PublishTag(events, images, newTag);
             return Results.StatusCode(201);
         });
-        app.MapDelete("/images/{**name}", (ImageStore images, ContainerEngine engine, string name, string? force) =>
+        app.MapDelete("/images/{**name}", (ImageStore images, ContainerEngine engine, EventBus events, string name, string? force) =>
         {
             var forced = force is "1" or "true";
             var image = images.Inspect(name);
@@ -70,6 +72,7 @@ public static class ImagesApi
             {
                 throw EngineException.Conflict(e.Message); // several tags without force, or child images
             }
+            PublishRemoval(events, image.Id, lines);
             return Results.Json(lines.Select(l => l.StartsWith("Untagged:", StringComparison.Ordinal)
                 ? (object)new { Untagged = ShortName(l["Untagged:".Length..].Trim()) }
                 : new { Deleted = l["Deleted:".Length..].Trim() }));
@@ -113,7 +116,7 @@ public static class ImagesApi
             "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\*", "[^/]*").Replace(@"\?", "[^/]") + "$");
 
     /// <summary>docker image prune [-a] [--filter until=… label=…]: images no container uses.</summary>
-    private static async Task<IResult> PruneAsync(ImageStore images, ContainerEngine engine, string? filters, CancellationToken ct)
+    private static async Task<IResult> PruneAsync(ImageStore images, ContainerEngine engine, EventBus events, string? filters, CancellationToken ct)
     {
         var f = DockerFilters.Parse(filters, "dangling", "until", "label", "label!");
         var all = f.Bool("dangling") == false;
@@ -121,6 +124,7 @@ public static class ImagesApi
         var used = engine.All.Select(c => c.ImageId).Where(i => !string.IsNullOrEmpty(i)).ToHashSet();
         var result = await images.PruneAsync(all, used.Contains,
             i => f.CreatedBefore(i.Created, now) && f.MatchesLabels(i.Config.Config?.Labels), ct);
+        PublishRemoval(events, null, result.Lines);
         return Results.Json(new
         {
             ImagesDeleted = result.Lines.Select(l => l.StartsWith("Untagged:", StringComparison.Ordinal)
@@ -131,7 +135,7 @@ public static class ImagesApi
     }
 
     /// <summary>docker load: the body is the archive; progress is Docker's JSON message stream.</summary>
-    private static async Task LoadAsync(HttpContext http, ImageStore images, CancellationToken ct)
+    private static async Task LoadAsync(HttpContext http, ImageStore images, EventBus events, CancellationToken ct)
     {
         http.Response.ContentType = "application/json";
         IReadOnlyList<string> loaded;
@@ -147,17 +151,45 @@ public static class ImagesApi
         }
         foreach (var r in loaded)
         {
+            events.Image("load", images.Resolve(r) ?? r, ShortName(r));
             var line = r.StartsWith("sha256:", StringComparison.Ordinal) ? $"Loaded image ID: {r}\n" : $"Loaded image: {ShortName(r)}\n";
             await http.Response.WriteAsync(JsonSerializer.Serialize(new { stream = line }) + "\n", ct);
         }
     }
 
-    private static async Task SaveAsync(HttpContext http, ImageStore images, IReadOnlyList<string> names, CancellationToken ct)
+    private static async Task SaveAsync(HttpContext http, ImageStore images, EventBus events, IReadOnlyList<string> names, CancellationToken ct)
     {
         foreach (var n in names)
             images.Inspect(n); // 404 before any byte of the archive
         http.Response.ContentType = "application/x-tar";
         await images.SaveAsync(names, http.Response.Body, ct);
+        foreach (var n in names)
+            events.Image("save", images.Resolve(n) ?? n, n);
+    }
+
+    /// <summary>The tag event: the actor is the image, its name the new reference.</summary>
+    public static void PublishTag(EventBus events, ImageStore images, string reference) =>
+        events.Image("tag", images.Resolve(reference) ?? reference, ShortName(ImageReference.TryParse(reference, out var r) ? r.ToString() : reference));
+
+    /// <summary>untag and delete events from a removal's "Untagged: ref" / "Deleted: id" lines.</summary>
+    private static void PublishRemoval(EventBus events, string? imageId, IEnumerable<string> lines)
+    {
+        var pendingUntags = new List<string>();
+        foreach (var line in lines)
+        {
+            if (line.StartsWith("Untagged:", StringComparison.Ordinal))
+                pendingUntags.Add(ShortName(line["Untagged:".Length..].Trim()));
+            else if (line.StartsWith("Deleted:", StringComparison.Ordinal))
+            {
+                var id = line["Deleted:".Length..].Trim();
+                foreach (var u in pendingUntags)
+                    events.Image("untag", id, u);
+                pendingUntags.Clear();
+                events.Image("delete", id, id);
+            }
+        }
+        foreach (var u in pendingUntags)
+            events.Image("untag", imageId ?? u, u); // untagged only: the image stays
     }
 
     /// <summary>One entry of GET /images/json (and of system df, which also knows SharedSize; -1 is "not computed").</summary>

@@ -22,7 +22,7 @@ public static class ImportExportApi
     /// POST /images/create?fromSrc=-: the body is the tar. Docker can also fetch fromSrc as a URL; this host reaches no
     /// network but its registries, so a URL is refused by name.
     /// </summary>
-    public static async Task ImportAsync(HttpContext http, ImageStore images, string fromSrc, string? repo, string? tag, string? message, CancellationToken ct)
+    public static async Task ImportAsync(HttpContext http, ImageStore images, EventBus events, string fromSrc, string? repo, string? tag, string? message, CancellationToken ct)
     {
         if (fromSrc != "-")
             throw EngineException.BadRequest($"import from \"{fromSrc}\": only an uploaded archive (fromSrc=-) is supported, not a URL");
@@ -39,6 +39,9 @@ public static class ImportExportApi
         {
             throw EngineException.BadRequest($"import: {e.Message}");
         }
+        events.Image("import", id, id);
+        if (repoTag is not null)
+            ImagesApi.PublishTag(events, images, repoTag);
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(JsonSerializer.Serialize(new { status = id }) + "\n", ct);
     }

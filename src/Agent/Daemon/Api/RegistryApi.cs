@@ -28,12 +28,12 @@ public static class RegistryApi
     }
 
     /// <summary>POST /images/create?fromImage=&amp;tag=[&amp;platform=]: docker pull, streamed as JSON messages; with fromSrc, docker import.</summary>
-    private static async Task PullAsync(HttpContext http, ImageDistribution distribution, ImageStore images, string? fromImage, string? fromSrc,
+    private static async Task PullAsync(HttpContext http, ImageDistribution distribution, ImageStore images, EventBus events, string? fromImage, string? fromSrc,
         string? repo, string? tag, string? message, string? platform, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(fromSrc))
         {
-            await ImportExportApi.ImportAsync(http, images, fromSrc, repo, tag, message, ct);
+            await ImportExportApi.ImportAsync(http, images, events, fromSrc, repo, tag, message, ct);
             return;
         }
         if (string.IsNullOrEmpty(fromImage))
@@ -42,14 +42,32 @@ public static class RegistryApi
             : tag.StartsWith(Digests.Prefix, StringComparison.Ordinal) ? $"{fromImage}@{tag}" : $"{fromImage}:{tag}";
         var auth = Credentials(http);
         var selector = string.IsNullOrEmpty(platform) ? null : Guard(() => PlatformSelector.Parse(platform));
-        await StreamAsync(http, progress => distribution.PullAsync(reference, auth, progress, ct, selector), ct);
+        await StreamAsync(http, async progress =>
+        {
+            await distribution.PullAsync(reference, auth, progress, ct, selector);
+            PublishRegistryEvent(events, "pull", reference);
+        }, ct);
     }
 
     /// <summary>POST /images/{name}/push?tag=: called from the /images catch-all route.</summary>
-    public static async Task PushAsync(HttpContext http, ImageDistribution distribution, string name, string? tag, CancellationToken ct)
+    public static async Task PushAsync(HttpContext http, ImageDistribution distribution, EventBus events, string name, string? tag, CancellationToken ct)
     {
         var auth = Credentials(http);
-        await StreamAsync(http, progress => distribution.PushAsync(name, tag, auth, progress, ct), ct);
+        await StreamAsync(http, async progress =>
+        {
+            await distribution.PushAsync(name, tag, auth, progress, ct);
+            PublishRegistryEvent(events, "push", string.IsNullOrEmpty(tag) ? name : $"{name}:{tag}");
+        }, ct);
+    }
+
+    // as dockerd: the actor is the familiar reference (busybox:latest), the name attribute its name (busybox)
+    private static void PublishRegistryEvent(EventBus events, string action, string reference)
+    {
+        var familiar = ImageReference.TryParse(reference, out var r) ? ImagesApi.ShortName(r.ToString()) : reference;
+        var at = familiar.IndexOf('@');
+        var colon = familiar.LastIndexOf(':');
+        var name = at >= 0 ? familiar[..at] : colon > familiar.LastIndexOf('/') ? familiar[..colon] : familiar;
+        events.Image(action, familiar, name);
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, ImageDistribution distribution, CancellationToken ct)

@@ -32,8 +32,10 @@ public sealed partial class ContainerEngine
                 throw EngineException.BadRequest("Renaming a container with the same name as its current name");
             if (_containers.Values.Any(x => x.Name == newName))
                 throw EngineException.Conflict($"Conflict. The container name \"/{newName}\" is already in use by container \"{_containers.Values.First(x => x.Name == newName).Id}\". You have to remove (or rename) that container to be able to reuse that name.");
+            var oldName = c.Name;
             c.Name = newName;
             store.Save(c);
+            events.Container(c, "rename", ("oldName", "/" + oldName));
         }
         finally
         {

@@ -16,7 +16,8 @@ namespace ContainerConsole.Agent.Engine;
 /// per-container monitors. State is kept in container.json (crash-safe) and
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
-public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach, ILogger<ContainerEngine> log)
+public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach,
+    EventBus events, RestartManager restarts, HealthMonitor health, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -47,6 +48,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (shim.IsAlive)
             {
                 attach.Started(c.Id);
+                health.Start(c, fresh: false);
                 log.LogInformation("re-adopted running container {Id} (pid {Pid}, monitor {Shim})", c.Id, c.State.Pid, c.State.ShimPid);
                 continue;
             }
@@ -57,6 +59,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             c.State.FinishedAt = DateTime.UtcNow;
             store.Save(c);
         }
+        RestartAfterAgentStart();
     }
 
     public ContainerModel Get(string idOrName)
@@ -80,6 +83,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     {
         if (string.IsNullOrEmpty(req.Image))
             throw EngineException.BadRequest("config: Image is required");
+        ValidatePolicies(req);
         var (rootfs, imageId) = ResolveImage(req);
         var args = (req.Entrypoint ?? []).Concat(req.Cmd ?? []).ToList();
         if (args.Count == 0)
@@ -132,6 +136,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 throw;
             }
             _containers[c.Id] = c;
+            events.Container(c, "create");
             return c;
         }
         finally
@@ -173,6 +178,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (string.IsNullOrEmpty(req.User))
                 req.User = ic.User;
             req.StopSignal ??= ic.StopSignal;
+            req.Healthcheck = HealthSettings.Merge(req.Healthcheck, ic.Healthcheck);
             if (ic.Labels is not null)
                 req.Labels = new Dictionary<string, string>(ic.Labels.Concat((req.Labels ?? []).Where(l => !ic.Labels.ContainsKey(l.Key))));
         }
@@ -182,11 +188,18 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         return (string.Join(':', lower), image.Id);
     }
 
+    /// <summary>A user's start: the restart policy applies afresh (count, backoff and the user's stop are forgotten).</summary>
     public async Task StartAsync(string idOrName, CancellationToken ct)
     {
         var c = Get(idOrName);
         if (c.State.Status is "running" or "paused")
             return; // Docker answers 304: already started
+        restarts.Reset(c.Id);
+        await StartCoreAsync(c, restartCount: 0, ct);
+    }
+
+    private async Task StartCoreAsync(ContainerModel c, int restartCount, CancellationToken ct)
+    {
         await _lock.WaitAsync(ct);
         try
         {
@@ -210,8 +223,9 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 c.State = new ContainerRunState
                 {
                     Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
-                    StartedAt = DateTime.UtcNow, RestartCount = c.State.RestartCount,
+                    StartedAt = DateTime.UtcNow, RestartCount = restartCount, Health = c.State.Health,
                 };
+                c.ManuallyStopped = false;
             }
             catch
             {
@@ -220,6 +234,8 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             store.Save(c);
+            events.Container(c, "start");
+            health.Start(c, fresh: true);
             NotifyChanged();
         }
         finally
@@ -242,37 +258,48 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             throw EngineException.BadRequest(e.Message);
         }
+        StoppedByUser(c, final: sig == 9 || sig == Signals.Parse(c.Config.StopSignal ?? "TERM"));
         await runtime.KillAsync(c, sig, all: false, ct);
+        events.Container(c, "kill", ("signal", sig.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Docker's stop: StopSignal, then SIGKILL after the grace period.</summary>
     public async Task StopAsync(string idOrName, int? timeoutSeconds, CancellationToken ct)
     {
         var c = Get(idOrName);
+        StoppedByUser(c, final: true); // also a pending policy restart is called off
         if (!c.State.IsActive)
             return;
         if (c.State.Status == "paused")
             await runtime.ResumeAsync(c, ct);
         var grace = TimeSpan.FromSeconds(timeoutSeconds ?? c.Config.StopTimeout ?? 10);
+        var stopSignal = Signals.Parse(c.Config.StopSignal ?? "TERM");
         try
         {
-            await runtime.KillAsync(c, Signals.Parse(c.Config.StopSignal ?? "TERM"), all: false, ct);
+            await runtime.KillAsync(c, stopSignal, all: false, ct);
+            events.Container(c, "kill", ("signal", stopSignal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
-        catch (EngineException) when (!c.State.IsActive)
+        catch (EngineException e) when (!c.State.IsActive || e.Status == 409)
         {
+            // it exited before the signal came (the watcher may not have recorded it yet): a stop all the same
+            await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct);
+            events.Container(c, "stop");
             return;
         }
-        if (await WaitExitAsync(c, grace, ct))
-            return;
-        try
+        if (!await WaitExitAsync(c, grace, ct))
         {
-            await runtime.KillAsync(c, 9, all: true, ct);
+            try
+            {
+                await runtime.KillAsync(c, 9, all: true, ct);
+                events.Container(c, "kill", ("signal", "9"));
+            }
+            catch (EngineException)
+            {
+                // it exited between the timeout and the kill
+            }
+            await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct);
         }
-        catch (EngineException)
-        {
-            // it exited between the timeout and the kill
-        }
-        await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct);
+        events.Container(c, "stop");
     }
 
     public async Task PauseAsync(string idOrName, CancellationToken ct)
@@ -283,6 +310,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         await runtime.PauseAsync(c, ct);
         c.State.Status = "paused";
         store.Save(c);
+        events.Container(c, "pause");
     }
 
     public async Task UnpauseAsync(string idOrName, CancellationToken ct)
@@ -293,11 +321,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         await runtime.ResumeAsync(c, ct);
         c.State.Status = "running";
         store.Save(c);
+        events.Container(c, "unpause");
     }
 
     public async Task RemoveAsync(string idOrName, bool force, CancellationToken ct)
     {
         var c = Get(idOrName);
+        if (force)
+            restarts.StoppedByUser(c.Id); // a restart due meanwhile would race the removal
         if (c.State.IsActive)
         {
             if (!force)
@@ -305,6 +336,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (c.State.Status == "paused")
                 await runtime.ResumeAsync(c, ct);
             await runtime.KillAsync(c, 9, all: true, ct);
+            events.Container(c, "kill", ("signal", "9"));
             if (!await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct))
                 throw new EngineException(500, $"container {c.Id} did not exit after SIGKILL");
         }
@@ -317,12 +349,15 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
             labeler.Release(new ContainerLabels(c.ProcessLabel, c.MountLabel));
+            restarts.Reset(c.Id);
+            health.Stop(c.Id);
         }
         finally
         {
             _lock.Release();
         }
         attach.Removed(c.Id);
+        events.Container(c, "destroy");
         if (_exits.TryRemove(c.Id, out var exit))
             exit.TrySetResult();
         NotifyChanged();
@@ -351,6 +386,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             var exit = store.ReadExit(c.Id);
             if (exit is null)
                 continue;
+            health.Stop(c.Id);
             await _lock.WaitAsync(ct);
             try
             {
@@ -376,6 +412,11 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 _lock.Release();
             }
             attach.Stopped(c.Id);
+            if (c.State.OOMKilled)
+                events.Container(c, "oom");
+            events.Container(c, "die", ("exitCode", exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("execDuration", ((long)(c.State.FinishedAt - c.State.StartedAt).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            ApplyRestartPolicy(c); // before the waiters wake, so they see the restart as pending
             if (_exits.TryRemove(c.Id, out var tcs))
                 tcs.TrySetResult();
             NotifyChanged();

@@ -22,6 +22,7 @@ public class ContainerConfig
     public Dictionary<string, string>? Labels { get; set; }
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
+    public HealthConfig? Healthcheck { get; set; }
 }
 
 public sealed class RestartPolicy
@@ -70,6 +71,7 @@ public sealed class CreateContainerRequest : ContainerConfig
         Hostname = Hostname, User = User, AttachStdin = AttachStdin, AttachStdout = AttachStdout, AttachStderr = AttachStderr,
         Tty = Tty, OpenStdin = OpenStdin, StdinOnce = StdinOnce, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
         Image = Image, WorkingDir = WorkingDir, Labels = Labels, StopSignal = StopSignal, StopTimeout = StopTimeout,
+        Healthcheck = Healthcheck,
     };
 }
 
@@ -87,6 +89,8 @@ public sealed class ContainerRunState
     public DateTime StartedAt { get; set; }
     public DateTime FinishedAt { get; set; }
     public int RestartCount { get; set; }
+    /// <summary>Null when the container has no health check.</summary>
+    public HealthState? Health { get; set; }
 
     [JsonIgnore]
     public bool IsActive => Status is "running" or "paused";
@@ -107,6 +111,8 @@ public sealed class ContainerModel
     public List<string> Args { get; set; } = [];
     public string ProcessLabel { get; set; } = "";
     public string MountLabel { get; set; } = "";
+    /// <summary>The user stopped or killed it (dockerd's HasBeenManuallyStopped): unless-stopped keeps it down even across agent restarts.</summary>
+    public bool ManuallyStopped { get; set; }
 }
 
 /// <summary>The record ccshim writes when the container exits.</summary>

@@ -10,7 +10,7 @@ namespace ContainerConsole.Agent.Engine;
 /// docker exec: each instance runs under its own ccshim in exec mode, which records the exit
 /// code even while the agent is away; records persist in the container's exec/ directory.
 /// </summary>
-public sealed class ExecEngine(ContainerEngine containers, ContainerStore store, RuntimeClient runtime, AttachHub attach, ILogger<ExecEngine> log)
+public sealed class ExecEngine(ContainerEngine containers, ContainerStore store, RuntimeClient runtime, AttachHub attach, EventBus events, ILogger<ExecEngine> log)
 {
     private static readonly JsonSerializerOptions Json = new();
     private readonly ConcurrentDictionary<string, ExecModel> _execs = new();
@@ -52,6 +52,7 @@ public sealed class ExecEngine(ContainerEngine containers, ContainerStore store,
         Directory.CreateDirectory(store.ExecDir(c.Id, e.Id));
         Save(e);
         _execs[e.Id] = e;
+        events.Container(c, "exec_create: " + string.Join(' ', config.Cmd), ("execID", e.Id));
         return e;
     }
 
@@ -111,6 +112,7 @@ public sealed class ExecEngine(ContainerEngine containers, ContainerStore store,
             var (shim, started, connection) = runtime.ExecUnderMonitor(c, e, processFile, attach);
             (e.Running, e.Pid, e.ShimPid, e.ShimStartTime) = (true, started.Pid, shim.Pid, shim.StartTime);
             Save(e);
+            events.Container(c, "exec_start: " + string.Join(' ', e.Config.Cmd ?? []), ("execID", e.Id));
             return connection;
         }
         catch (EngineException ex)
@@ -153,8 +155,23 @@ public sealed class ExecEngine(ContainerEngine containers, ContainerStore store,
             exit = store.ReadExitFile(exitFile) ?? new ExitRecord { ExitCode = 255 }; // read again: it may have just finished
         if (exit is null)
             return;
-        (e.Running, e.ExitCode, e.Pid) = (false, exit.ExitCode, 0);
+        lock (e)
+        {
+            if (!e.Running)
+                return; // another caller recorded it first: one exec_die per exec
+            (e.Running, e.ExitCode, e.Pid) = (false, exit.ExitCode, 0);
+        }
         Save(e);
+        if (containers.Exists(e.ContainerId))
+            events.Container(containers.Get(e.ContainerId), "exec_die",
+                ("execID", e.Id), ("exitCode", exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Called by the exit watcher: records the exits of running execs (so exec_die goes out without anyone asking).</summary>
+    public void ReapExited()
+    {
+        foreach (var e in _execs.Values.Where(e => e.Running))
+            Refresh(e);
     }
 
     private static void RequireRunning(ContainerModel c)

@@ -1,7 +1,7 @@
 namespace ContainerConsole.Agent.Engine;
 
 /// <summary>Notices exit records written by the monitors (which outlive the agent) and updates container state.</summary>
-public sealed class ExitWatcher(ContainerEngine engine, ILogger<ExitWatcher> log) : BackgroundService
+public sealed class ExitWatcher(ContainerEngine engine, ExecEngine execs, ILogger<ExitWatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -10,6 +10,7 @@ public sealed class ExitWatcher(ContainerEngine engine, ILogger<ExitWatcher> log
             try
             {
                 await engine.ReapExitedAsync(stoppingToken);
+                execs.ReapExited();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
