@@ -128,6 +128,7 @@ app.MapRegistryApi();
 app.MapCommitApi();
 app.MapImportExportApi();
 app.MapBuildApi();
+app.MapNotYetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

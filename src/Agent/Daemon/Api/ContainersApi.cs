@@ -18,9 +18,10 @@ public static class ContainersApi
             var withSize = IsTrue(size);
             return Results.Json(filter.Apply(engine.All).Select(c => DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null)));
         });
-        g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, CancellationToken ct) =>
+        g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, string? platform, CancellationToken ct) =>
         {
             UnsupportedSettings.Check(body);
+            UnsupportedSettings.CheckPlatform(platform);
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
             return Results.Json(new { c.Id, Warnings = Array.Empty<string>() }, statusCode: 201);
         });

@@ -121,7 +121,7 @@ public static class SystemApi
                     Names = new[] { "/" + c.Name },
                     Image = c.Config.Image,
                     ImageID = c.ImageId,
-                    Command = string.Join(' ', c.Args),
+                    Command = DockerViews.CommandText(c.Args),
                     Created = new DateTimeOffset(c.Created).ToUnixTimeSeconds(),
                     State = c.State.Status,
                     Status = DockerViews.StatusText(c.State, DateTime.UtcNow),

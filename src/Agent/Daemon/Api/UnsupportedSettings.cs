@@ -25,6 +25,21 @@ public static class UnsupportedSettings
             throw Refuse("devices (--device, HostConfig.Devices)");
         if (hc.Dns is { Count: > 0 } || hc.ExtraHosts is { Count: > 0 })
             throw Refuse("DNS and host entries (--dns, --add-host)");
+        if (hc.Ulimits is { Count: > 0 })
+            throw Refuse("resource limits (--ulimit, HostConfig.Ulimits)");
+        if (hc.GroupAdd is { Count: > 0 })
+            throw Refuse("supplementary groups (--group-add)");
+        if (hc.ShmSize > 0)
+            throw Refuse("the size of /dev/shm (--shm-size)");
+        foreach (var (flag, value, allowed) in new[]
+        {
+            ("--ipc", hc.IpcMode, new[] { "", "private", "shareable" }), ("--pid", hc.PidMode, [""]),
+            ("--uts", hc.UTSMode, [""]), ("--userns", hc.UsernsMode, [""]),
+        })
+        {
+            if (!allowed.Contains(value ?? ""))
+                throw Refuse($"{flag} {value}: the container always gets its own namespace");
+        }
         var logType = hc.LogConfig?.Type ?? "";
         if (logType is not ("" or "json-file"))
             throw Refuse($"the {logType} logging driver (--log-driver): the agent keeps json-file logs");
@@ -35,6 +50,16 @@ public static class UnsupportedSettings
         if (!NetworkModes.Contains(mode))
             // 400, not dockerd's 404: the docker CLI takes a 404 from create for a missing image and tries to pull it.
             throw EngineException.BadRequest($"network {mode} not found: this agent has no networks yet (use the default, none or host)");
+    }
+
+    /// <summary>docker run --platform: the agent runs linux/amd64 only (it emulates nothing).</summary>
+    public static void CheckPlatform(string? platform)
+    {
+        if (string.IsNullOrEmpty(platform))
+            return;
+        var parts = platform.Split('/');
+        if (parts[0] != "linux" || (parts.Length > 1 && parts[1] is not ("amd64" or "x86_64")))
+            throw EngineException.BadRequest($"platform {platform} is not supported: this agent runs linux/amd64 containers");
     }
 
     private static EngineException Refuse(string what) =>

@@ -81,6 +81,13 @@ public sealed class HostConfig
     public List<JsonElement>? Devices { get; set; }
     public List<string>? Dns { get; set; }
     public List<string>? ExtraHosts { get; set; }
+    public List<JsonElement>? Ulimits { get; set; }
+    public List<string>? GroupAdd { get; set; }
+    public long ShmSize { get; set; }
+    public string? IpcMode { get; set; }
+    public string? PidMode { get; set; }
+    public string? UTSMode { get; set; }
+    public string? UsernsMode { get; set; }
 }
 
 /// <summary>The body of POST /containers/create: the container config with the host config beside it.</summary>
