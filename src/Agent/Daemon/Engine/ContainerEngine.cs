@@ -197,6 +197,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
                 attach.Started(c.Id); // created, not started: attached clients miss no output
+                var startedAt = DateTime.UtcNow; // before start: a quick container may finish before start returns
                 try
                 {
                     await runtime.StartAsync(c, ct);
@@ -210,7 +211,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 c.State = new ContainerRunState
                 {
                     Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
-                    StartedAt = DateTime.UtcNow, RestartCount = c.State.RestartCount,
+                    StartedAt = startedAt, RestartCount = c.State.RestartCount,
                 };
             }
             catch
