@@ -37,7 +37,7 @@ try
 {
     return Verbs.Run(cl, RuntimeContext.ForHost(root), log);
 }
-catch (Exception e) when (e is SpecValidationException or InvalidStatusException or ContainerNotFoundException or ContainerSetupException or SyscallException or ArgumentException or IOException or UnauthorizedAccessException or JsonException)
+catch (Exception e) when (e is SpecValidationException or InvalidStatusException or ContainerNotFoundException or ContainerSetupException or SyscallException or ArgumentException or IOException or UnauthorizedAccessException or JsonException or ContainerConsole.Runtime.Cgroups.CgroupException)
 {
     log.Error(e.Message);
     return 1;

@@ -133,6 +133,7 @@ app.MapCommitApi();
 app.MapImportExportApi();
 app.MapBuildApi();
 app.MapEventsApi();
+app.MapNotYetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -2,6 +2,7 @@ using ContainerConsole.Agent.Engine;
 using ContainerConsole.Images.Build;
 using ContainerConsole.Images.Layers;
 using ContainerConsole.Images.Store;
+using ContainerConsole.Runtime.Spec;
 using OciContainerConfig = ContainerConsole.Images.Oci.ContainerConfig;
 
 namespace ContainerConsole.Agent.Api;
@@ -14,7 +15,11 @@ public static class CommitApi
         app.MapGet("/containers/{id}/changes", (ContainerEngine engine, ContainerStore store, string id) =>
         {
             var c = engine.Get(id);
-            var changes = LayerDiff.Changes(store.Upper(c.Id), c.Rootfs.Split(':'));
+            var mountPoints = MountPoints(store.Bundle(c.Id));
+            // The runtime makes missing mount points (/proc, /dev, /sys) in the upper directory; docker keeps them in an
+            // init layer, so they are no change of the container's.
+            var changes = LayerDiff.Changes(store.Upper(c.Id), c.Rootfs.Split(':'))
+                .Where(ch => !(ch.Kind == 'A' && mountPoints.Any(m => ch.Path == m || ch.Path.StartsWith(m + "/", StringComparison.Ordinal))));
             // Docker's kinds: 0 modified, 1 added, 2 deleted.
             return Results.Json(changes.Select(ch => new { ch.Path, Kind = ch.Kind switch { 'C' => 0, 'A' => 1, _ => 2 } }));
         });
@@ -58,6 +63,15 @@ public static class CommitApi
             }
         });
         return app;
+    }
+
+    private static IReadOnlyList<string> MountPoints(string bundle)
+    {
+        var config = Path.Combine(bundle, "config.json");
+        if (!File.Exists(config))
+            return [];
+        var spec = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(config), RuntimeSpecJson.Default.RuntimeSpec);
+        return spec?.Mounts.Select(m => m.Destination.TrimEnd('/')).Where(d => d.Length > 0).ToList() ?? [];
     }
 
     /// <summary>--change "CMD [...]" and the like: Dockerfile instructions applied to the new image's config.</summary>

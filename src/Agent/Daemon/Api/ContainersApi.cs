@@ -18,8 +18,10 @@ public static class ContainersApi
             var withSize = IsTrue(size);
             return Results.Json(filter.Apply(engine.All).Select(c => DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null)));
         });
-        g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, CancellationToken ct) =>
+        g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, string? platform, CancellationToken ct) =>
         {
+            UnsupportedSettings.Check(body);
+            UnsupportedSettings.CheckPlatform(platform);
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
             return Results.Json(new { c.Id, Warnings = Array.Empty<string>() }, statusCode: 201);
         });
@@ -33,7 +35,16 @@ public static class ContainersApi
             var c = engine.Get(id);
             if (c.State.IsActive)
                 return Results.StatusCode(304);
-            await engine.StartAsync(id, ct);
+            try
+            {
+                await engine.StartAsync(id, ct);
+            }
+            catch (Exception) when (c.HostConfig.AutoRemove)
+            {
+                // As dockerd: a --rm container that cannot start is removed, which is what `docker run --rm` waits for.
+                await engine.RemoveAsync(c.Id, force: true, CancellationToken.None);
+                throw;
+            }
             return Results.NoContent();
         });
         g.MapPost("/{id}/stop", async (ContainerEngine engine, string id, int? t, CancellationToken ct) =>

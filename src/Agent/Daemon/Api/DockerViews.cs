@@ -120,5 +120,12 @@ public static class DockerViews
         HostConfig = c.HostConfig,
         Config = c.Config,
         GraphDriver = new { Name = "overlay", Data = new { LowerDir = c.Rootfs, UpperDir = upperDir, WorkDir = workDir } },
+        // No networks yet: empty, not absent (docker port dereferences Ports).
+        NetworkSettings = new
+        {
+            Bridge = "", SandboxID = "", SandboxKey = "", Ports = new Dictionary<string, object>(), Networks = new Dictionary<string, object>(),
+            IPAddress = "", Gateway = "", MacAddress = "",
+        },
+        Mounts = Array.Empty<object>(),
     };
 }

@@ -57,7 +57,12 @@ public static class ImagesApi
             var forced = force is "1" or "true";
             var image = images.Inspect(name);
             var user = engine.All.FirstOrDefault(c => c.ImageId == image.Id);
-            if (user is not null && !forced)
+            // As dockerd: removing one of several references only untags it, whoever uses the image.
+            var reference = ImageReference.TryParse(name, out var parsed) && images.References.ReferencesTo(image.Id).Contains(parsed.ToString())
+                ? parsed.ToString()
+                : null;
+            var lastReference = reference is null || images.References.ReferencesTo(image.Id).Count <= 1;
+            if (user is not null && !forced && lastReference)
                 throw EngineException.Conflict($"conflict: unable to remove repository reference \"{name}\" (must force) - container {user.Id[..12]} is using its referenced image {image.Id[7..19]}");
             // As docker, a forced removal of an image a container uses only untags it: the container keeps its layers,
             // and prune deletes the image once no container uses it.
@@ -65,7 +70,7 @@ public static class ImagesApi
             try
             {
                 lines = user is not null
-                    ? image.RepoTags.Where(images.References.Untag).Select(r => $"Untagged: {r}").ToList()
+                    ? (reference is null ? image.RepoTags : [reference]).Where(images.References.Untag).Select(r => $"Untagged: {r}").ToList()
                     : images.Remove(name, forced, id => engine.All.Any(c => c.ImageId == id));
             }
             catch (InvalidOperationException e)

@@ -9,6 +9,7 @@ public static class SystemApi
 {
     public const string ApiVersion = "1.45";
     public const string MinApiVersion = "1.24";
+    private const string EngineVersion = "0.1.0";
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
@@ -19,17 +20,34 @@ public static class SystemApi
             ctx.Response.Headers.CacheControl = "no-cache, no-store, must-revalidate";
             return Results.Text("OK", "text/plain");
         });
-        app.MapGet("/version", () => Results.Json(new
+        app.MapGet("/version", () =>
         {
-            Platform = new { Name = "ContainerConsole Engine" },
-            Version = "0.1.0",
-            ApiVersion,
-            MinAPIVersion = MinApiVersion,
-            Os = "linux",
-            Arch = "amd64",
-            KernelVersion = Environment.OSVersion.Version.ToString(),
-            Components = new[] { new { Name = "Engine", Version = "0.1.0" } },
-        }));
+            var kernel = KernelVersion();
+            return Results.Json(new
+            {
+                Platform = new { Name = "ContainerConsole Engine" },
+                Version = EngineVersion,
+                ApiVersion,
+                MinAPIVersion = MinApiVersion,
+                Os = "linux",
+                Arch = "amd64",
+                KernelVersion = kernel,
+                // `docker version` prints the server's lines from the Engine component's details.
+                Components = new[]
+                {
+                    new
+                    {
+                        Name = "Engine",
+                        Version = EngineVersion,
+                        Details = new Dictionary<string, string>
+                        {
+                            ["ApiVersion"] = ApiVersion, ["MinAPIVersion"] = MinApiVersion, ["Os"] = "linux", ["Arch"] = "amd64",
+                            ["KernelVersion"] = kernel, ["Experimental"] = "false",
+                        },
+                    },
+                },
+            });
+        });
         app.MapGet("/system/df", (ContainerEngine engine, ContainerStore store, ImageStore images) => Results.Json(DiskUsage(engine, store, images)));
         app.MapGet("/info", (ContainerEngine engine, ImageStore images, AgentOptions o, SeLinuxState seLinux) =>
         {
@@ -48,8 +66,14 @@ public static class SystemApi
                 OSType = "linux",
                 Architecture = "x86_64",
                 NCPU = Environment.ProcessorCount,
+                MemTotal = MemTotal(),
+                KernelVersion = KernelVersion(),
+                LoggingDriver = "json-file",
+                CgroupDriver = "cgroupfs",
+                Swarm = new { LocalNodeState = "inactive", NodeID = "", NodeAddr = "", ControlAvailable = false },
+                Plugins = new { Volume = Array.Empty<string>(), Network = Array.Empty<string>(), Log = new[] { "json-file" } },
                 Name = Environment.MachineName,
-                ServerVersion = "0.1.0",
+                ServerVersion = EngineVersion,
                 DefaultRuntime = o.DefaultRuntime,
                 Runtimes = new Dictionary<string, object> { ["ccrun"] = new { path = o.RuntimePath("ccrun") } },
                 LiveRestoreEnabled = o.LiveRestore,
@@ -81,5 +105,16 @@ public static class SystemApi
             Volumes = Array.Empty<object>(),
             BuildCache = Array.Empty<object>(),
         };
+    }
+
+    /// <summary>The kernel release as uname -r prints it (dockerd's KernelVersion).</summary>
+    private static string KernelVersion() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+
+    /// <summary>The host's memory in bytes, from /proc/meminfo's MemTotal (kB).</summary>
+    private static long MemTotal()
+    {
+        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+        var kb = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return kb is null ? 0 : long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }

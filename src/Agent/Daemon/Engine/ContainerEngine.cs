@@ -210,6 +210,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
                 attach.Started(c.Id); // created, not started: attached clients miss no output
+                var startedAt = DateTime.UtcNow; // before start: a quick container may finish before start returns
                 try
                 {
                     await runtime.StartAsync(c, ct);
@@ -223,7 +224,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 c.State = new ContainerRunState
                 {
                     Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
-                    StartedAt = DateTime.UtcNow, RestartCount = restartCount, Health = c.State.Health,
+                    StartedAt = startedAt, RestartCount = restartCount, Health = c.State.Health,
                 };
                 c.ManuallyStopped = false;
             }

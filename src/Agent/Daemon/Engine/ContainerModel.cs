@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ContainerConsole.Agent.Engine;
@@ -23,12 +24,20 @@ public class ContainerConfig
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
     public HealthConfig? Healthcheck { get; set; }
+    /// <summary>Anonymous volumes (docker run -v /path): refused at create until volumes exist.</summary>
+    public Dictionary<string, JsonElement>? Volumes { get; set; }
 }
 
 public sealed class RestartPolicy
 {
     public string Name { get; set; } = "no";
     public int MaximumRetryCount { get; set; }
+}
+
+public sealed class LogConfig
+{
+    public string Type { get; set; } = "json-file";
+    public Dictionary<string, string>? Config { get; set; }
 }
 
 /// <summary>HostConfig as in the Docker Engine API (resource and security fields the runtime honours).</summary>
@@ -59,6 +68,27 @@ public sealed class HostConfig
     public bool? Init { get; set; }
     /// <summary>The terminal's initial [height, width] (API 1.42+).</summary>
     public List<uint>? ConsoleSize { get; set; }
+
+    /// <summary>The agent's logs are always its own json-file-like log; clients (docker-py's run) read the driver here.</summary>
+    public LogConfig LogConfig { get; set; } = new();
+
+    // Networking, volumes and devices are not implemented yet: kept only so create can refuse them (UnsupportedSettings).
+    public Dictionary<string, JsonElement>? PortBindings { get; set; }
+    public bool PublishAllPorts { get; set; }
+    public List<string>? Binds { get; set; }
+    public List<JsonElement>? Mounts { get; set; }
+    public List<string>? VolumesFrom { get; set; }
+    public List<string>? Links { get; set; }
+    public List<JsonElement>? Devices { get; set; }
+    public List<string>? Dns { get; set; }
+    public List<string>? ExtraHosts { get; set; }
+    public List<JsonElement>? Ulimits { get; set; }
+    public List<string>? GroupAdd { get; set; }
+    public long ShmSize { get; set; }
+    public string? IpcMode { get; set; }
+    public string? PidMode { get; set; }
+    public string? UTSMode { get; set; }
+    public string? UsernsMode { get; set; }
 }
 
 /// <summary>The body of POST /containers/create: the container config with the host config beside it.</summary>

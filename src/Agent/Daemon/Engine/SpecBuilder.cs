@@ -60,7 +60,10 @@ public static class SpecBuilder
         }
         if (hc.Privileged)
         {
-            var all = Enumerable.Range(0, CapabilitySet.LastCap + 1).Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
+            // As dockerd: "all" is what the agent itself may hold; granting one outside its bounding set fails (capset EPERM).
+            var bounding = OwnBoundingSet();
+            var all = Enumerable.Range(0, CapabilitySet.LastCap + 1).Where(n => (bounding >> n & 1) == 1)
+                .Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
             process.Capabilities = new Capabilities { Bounding = all, Effective = [.. all], Permitted = [.. all] };
             linux.Seccomp = null;
             linux.MaskedPaths = [];
@@ -114,6 +117,13 @@ public static class SpecBuilder
         spec.Annotations[InitPlanner.OverlayUpperAnnotation] = upperDir;
         spec.Annotations[InitPlanner.OverlayWorkAnnotation] = workDir;
         return spec;
+    }
+
+    /// <summary>The agent's own capability bounding set (CapBnd in /proc/self/status).</summary>
+    private static ulong OwnBoundingSet()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapBnd:", StringComparison.Ordinal));
+        return ulong.Parse(line["CapBnd:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Docker's --tmpfs: noexec,nosuid,nodev unless the options say otherwise (later words win).</summary>

@@ -60,10 +60,14 @@ public static class CreateOperation
             if (!foreground)
             {
                 fifo = ctx.Store.FifoOf(o.Id);
-                Fds.MkFifo(fifo, 0x180); // 0600: only root may start it
-                // In a user namespace init writes the fifo as the container's root, a host id of its own.
+                Fds.MkFifo(fifo, 0x180); // 0600: only root and the container's user may touch it
+                // init writes the fifo after it became process.user without capabilities (a non-root user with every
+                // capability dropped cannot open a root-owned fifo), and in a user namespace that user is a host id of its own.
+                var (uid, gid) = (spec.Process?.User.Uid ?? 0, spec.Process?.User.Gid ?? 0);
                 if (spec.Linux?.Namespaces.Any(n => n.Type == "user" && string.IsNullOrEmpty(n.Path)) == true)
-                    Fds.Chown(fifo, HostIdOfRoot(spec.Linux.UidMappings), HostIdOfRoot(spec.Linux.GidMappings));
+                    (uid, gid) = (HostIdOf(uid, spec.Linux.UidMappings), HostIdOf(gid, spec.Linux.GidMappings));
+                if (uid != 0 || gid != 0)
+                    Fds.Chown(fifo, uid, gid);
             }
             var plan = InitPlanner.ForContainer(spec, new PlanContext(
                 rootfs, fifo, seccomp?.Path, seccomp?.Filter.Flags ?? 0, seccomp?.ProgramOffset ?? 0, consoleSocket,
@@ -159,9 +163,10 @@ public static class CreateOperation
         }
     }
 
-    private static uint HostIdOfRoot(IEnumerable<IdMapping> maps) =>
-        maps.FirstOrDefault(m => m.ContainerID == 0 && m.Size > 0)?.HostID
-        ?? throw new SpecValidationException("linux.uidMappings/gidMappings: container id 0 is not mapped");
+    private static uint HostIdOf(uint containerId, IEnumerable<IdMapping> maps) =>
+        maps.FirstOrDefault(m => containerId >= m.ContainerID && containerId - m.ContainerID < m.Size) is { } m
+            ? m.HostID + (containerId - m.ContainerID)
+            : throw new SpecValidationException($"linux.uidMappings/gidMappings: container id {containerId} of process.user is not mapped");
 
     internal static int ReadPid(int report)
     {

@@ -1,0 +1,165 @@
+using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+
+namespace ContainerConsole.Integration.Tests;
+
+/// <summary>
+/// The docker CLI commands of issue 4's list that the agent supports, with their output checked against the format
+/// dockerd prints; and the options it does not support yet, which must fail with a clear error rather than be ignored.
+/// </summary>
+public sealed class DockerCliMatrixTests
+{
+    private const string DockerCli = "/usr/local/bin/docker";
+
+    private static async Task<AgentProcess> AgentWithImageAsync()
+    {
+        var agent = new AgentProcess();
+        var archive = ImageArchive.DockerSave("clibox:1", ImageArchive.BusyboxLayer(), new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" } });
+        var body = new ByteArrayContent(archive);
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        Assert.True((await agent.Http.PostAsync("images/load", body)).IsSuccessStatusCode);
+        return agent;
+    }
+
+    private static TestEnvironment.Result Docker(AgentProcess agent, params string[] args) =>
+        TestEnvironment.Run(DockerCli, ["-H", "unix://" + agent.Socket, .. args]);
+
+    private static string Ok(AgentProcess agent, params string[] args)
+    {
+        var r = Docker(agent, args);
+        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r.Stderr}");
+        return r.Stdout;
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [RequiresRootFact]
+    public async Task VersionAndInfoDescribeTheServer()
+    {
+        using var agent = await AgentWithImageAsync();
+        var version = Ok(agent, "version");
+        Assert.Contains("Server: ContainerConsole Engine", version);
+        Assert.Matches(new Regex(@"API version:\s+1\.\d+ \(minimum version 1\.24\)"), version);
+        Assert.Matches(new Regex(@"OS/Arch:\s+linux/amd64"), version.Split("Server:")[1]);
+        Assert.Equal("1.45", Ok(agent, "version", "-f", "{{.Server.APIVersion}}").Trim());
+
+        var info = Ok(agent, "info");
+        Assert.Contains(" Images: 1\n", info);
+        Assert.Contains(" Swarm: inactive\n", info);
+        Assert.Contains(" Logging Driver: json-file\n", info);
+        Assert.Contains($" Kernel Version: {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}\n", info);
+        Assert.DoesNotContain("Total Memory: 0B", info);
+        Assert.Equal(Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Ok(agent, "info", "-f", "{{.NCPU}}").Trim());
+    }
+
+    [RequiresRootFact]
+    public async Task RunHonoursItsOptions()
+    {
+        using var agent = await AgentWithImageAsync();
+        var output = Ok(agent, "run", "--name", "opts", "-e", "FOO=bar", "--memory", "32m", "--cpus", "0.5", "--pids-limit", "20",
+            "--cap-drop", "ALL", "--read-only", "--user", "nobody", "-w", "/tmp", "clibox:1",
+            "sh", "-c", "echo $FOO; id -u; pwd; mkdir /x 2>&1; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; while read k v; do [ $k = CapEff: ] && echo $k $v; done < /proc/self/status; true");
+        Assert.Equal(["bar", "65534", "/tmp", "mkdir: can't create directory '/x': Read-only file system", "33554432", "50000", "20", "CapEff: 0000000000000000"], Lines(output));
+        // --privileged grants every capability the agent holds (this machine's bounding set lacks some: capset failed).
+        var ownBounding = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapBnd:", StringComparison.Ordinal)).Split('\t')[1];
+        Assert.Equal($"CapEff: {ownBounding}", Ok(agent, "run", "--rm", "--privileged", "clibox:1", "sh", "-c",
+            "while read k v; do [ $k = CapEff: ] && echo $k $v; done < /proc/self/status; true").Trim());
+        Assert.Equal("ep works", Ok(agent, "run", "--rm", "--entrypoint", "echo", "clibox:1", "ep", "works").Trim());
+        Assert.Equal("/opts exited 0", Ok(agent, "inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "opts").Trim());
+
+        // A --rm container whose start fails is removed, so docker run returns instead of waiting for that forever.
+        var failed = TestEnvironment.RunWithInput(DockerCli, null, TimeSpan.FromSeconds(30), "-H", "unix://" + agent.Socket, "run", "--rm", "--name", "nostart", "--cpuset-cpus", "4000", "clibox:1", "true");
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("cpuset.cpus", failed.Stderr);
+        Assert.DoesNotContain("Unhandled exception", failed.Stderr);
+        Assert.Equal("", Ok(agent, "ps", "-aq", "-f", "name=nostart"));
+    }
+
+    [RequiresRootFact]
+    public async Task PsLogsExecDiffAndRemoveLookAsDockerds()
+    {
+        using var agent = await AgentWithImageAsync();
+        var id = Ok(agent, "run", "-d", "--name", "svc", "clibox:1", "sh", "-c", "echo started; while true; do sleep 1; done").Trim();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+
+        var table = Lines(Ok(agent, "ps"));
+        Assert.Matches(new Regex(@"^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$"), table[0]);
+        Assert.Matches(new Regex($@"^{id[..12]}\s+clibox:1\s+""sh -c 'echo started…""\s+(Less than a second|\d+ seconds?) ago\s+Up (Less than a second|\d+ seconds?)\s+svc$"), table[1]);
+        Assert.Equal($"{id[..12]} svc", Ok(agent, "ps", "-a", "-f", "status=running", "--format", "{{.ID}} {{.Names}}").Trim());
+
+        Assert.Equal("in exec /tmp nobody", Ok(agent, "exec", "-u", "nobody", "-w", "/tmp", "svc", "sh", "-c", "echo in exec $(pwd) $(whoami)").Trim());
+        Ok(agent, "exec", "svc", "sh", "-c", "echo x > /tmp/added; rm /etc/group");
+        Assert.Equal(["C /etc", "D /etc/group", "C /tmp", "A /tmp/added"], Lines(Ok(agent, "diff", "svc")));
+
+        // logs -f ends when the container does.
+        Ok(agent, "run", "-d", "--name", "short", "clibox:1", "sh", "-c", "echo one; sleep 2; echo two >&2");
+        var follow = TestEnvironment.RunWithInput(DockerCli, null, TimeSpan.FromSeconds(30), "-H", "unix://" + agent.Socket, "logs", "-f", "short");
+        Assert.Equal(0, follow.ExitCode);
+        Assert.Equal("one\n", follow.Stdout);
+        Assert.Equal("two\n", follow.Stderr);
+        Assert.Matches(new Regex(@"^short Exited \(0\) (Less than a second|\d+ seconds?) ago$"), Ok(agent, "ps", "-a", "-f", "name=short", "--format", "{{.Names}} {{.Status}}").Trim());
+
+        Assert.Equal("svc", Ok(agent, "rm", "-f", "svc").Trim());
+        Assert.Equal(["short"], Lines(Ok(agent, "ps", "-a", "--format", "{{.Names}}")));
+    }
+
+    [RequiresRootFact]
+    public async Task ImagesTagRmiSaveAndLoad()
+    {
+        using var agent = await AgentWithImageAsync();
+        var table = Lines(Ok(agent, "images"));
+        Assert.Matches(new Regex(@"^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$"), table[0]);
+        // ImageArchive's config says created 2026-11-29T00:00:00Z; the layer is busybox (about 2 MB).
+        Assert.Matches(new Regex(@"^clibox\s+1\s+[0-9a-f]{12}\s+(\d+ (seconds|minutes|hours|days|weeks|months|years)|About (a minute|an hour)) ago\s+\d\.\d+MB$"), table[1]);
+
+        Ok(agent, "run", "--name", "user", "clibox:1", "true");
+        Ok(agent, "tag", "clibox:1", "example.org/cli/box:2");
+        Assert.Equal(["clibox:1", "example.org/cli/box:2"], Lines(Ok(agent, "images", "--format", "{{.Repository}}:{{.Tag}}")).Order());
+        // One of two tags goes even though a container uses the image, as with dockerd; the last one needs -f.
+        Assert.Equal("Untagged: example.org/cli/box:2", Ok(agent, "rmi", "example.org/cli/box:2").Trim());
+        Assert.Contains("must force", Docker(agent, "rmi", "clibox:1").Stderr);
+
+        var saved = Path.Combine(agent.Dir, "saved.tar");
+        Ok(agent, "save", "-o", saved, "clibox:1");
+        Ok(agent, "rm", "user");
+        Assert.Contains("Untagged: clibox:1", Ok(agent, "rmi", "clibox:1"));
+        Assert.Equal("", Ok(agent, "images", "-q"));
+        Assert.Equal("Loaded image: clibox:1", Ok(agent, "load", "-i", saved).Trim());
+        Assert.Equal("hello", Ok(agent, "run", "--rm", "clibox:1", "echo", "hello").Trim());
+    }
+
+    [RequiresRootFact]
+    public async Task WhatTheAgentCannotDoYetFailsWithAClearError()
+    {
+        using var agent = await AgentWithImageAsync();
+        foreach (var (args, message) in new (string[], string)[]
+        {
+            (["-p", "8080:80"], "port publishing"),
+            (["-P"], "port publishing"),
+            (["-v", "/tmp:/data"], "volumes and bind mounts"),
+            (["-v", "/data"], "volumes and bind mounts"),
+            (["--mount", "type=bind,source=/tmp,target=/data"], "volumes and bind mounts"),
+            (["--network", "mynet"], "network mynet not found"),
+            (["--dns", "192.0.2.1"], "DNS and host entries"),
+            (["--add-host", "db:192.0.2.2"], "DNS and host entries"),
+            (["--device", "/dev/null"], "devices"),
+            (["--ulimit", "nofile=100:100"], "--ulimit"),
+            (["--pid", "host"], "--pid host"),
+            (["--log-driver", "syslog"], "syslog logging driver"),
+            (["--platform", "linux/arm64"], "platform linux/arm64 is not supported"),
+        })
+        {
+            var r = Docker(agent, ["run", "--rm", .. args, "clibox:1", "true"]);
+            Assert.True(r.ExitCode != 0, $"docker run {string.Join(' ', args)} was accepted");
+            Assert.Contains(message, r.Stderr);
+        }
+        Assert.Equal("", Ok(agent, "ps", "-aq"));
+        Assert.Contains("networks are not supported by this agent yet", Docker(agent, "network", "ls").Stderr);
+        Assert.Contains("volumes are not supported by this agent yet", Docker(agent, "volume", "create", "v1").Stderr);
+
+        // What is supported of networking: no network of its own (loopback only), or the host's.
+        Assert.Equal("lo", Ok(agent, "run", "--rm", "--network", "none", "clibox:1", "ls", "/sys/class/net").Trim());
+        Ok(agent, "run", "-d", "--name", "noports", "clibox:1", "sleep", "60");
+        Assert.Equal("", Ok(agent, "port", "noports"));
+    }
+}
