@@ -64,6 +64,10 @@ public sealed class DockerCliMatrixTests
         var ownBounding = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapBnd:", StringComparison.Ordinal)).Split('\t')[1];
         Assert.Equal($"CapEff: {ownBounding}", Ok(agent, "run", "--rm", "--privileged", "clibox:1", "sh", "-c",
             "while read k v; do [ $k = CapEff: ] && echo $k $v; done < /proc/self/status; true").Trim());
+        // Resources get dockerd's checks at create as at update.
+        Assert.Contains($"Range of CPUs is from 0.01 to {Environment.ProcessorCount}.00", Docker(agent, "run", "--rm", "--cpus", "100", "clibox:1", "true").Stderr);
+        Assert.Contains("Minimum memory limit allowed is 6MB", Docker(agent, "run", "--rm", "--memory", "1m", "clibox:1", "true").Stderr);
+        Assert.Contains("Minimum memoryswap limit should be larger than memory limit", Docker(agent, "run", "--rm", "--memory", "20m", "--memory-swap", "10m", "clibox:1", "true").Stderr);
         Assert.Equal("ep works", Ok(agent, "run", "--rm", "--entrypoint", "echo", "clibox:1", "ep", "works").Trim());
         Assert.Equal("/opts exited 0", Ok(agent, "inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "opts").Trim());
 

@@ -22,6 +22,8 @@ public static class ContainersApi
         {
             UnsupportedSettings.Check(body);
             UnsupportedSettings.CheckPlatform(platform);
+            if (body.HostConfig is { } hostConfig)
+                ContainerUpdate.CheckCreate(hostConfig); // --cpus 100 on 2 CPUs was accepted
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
             return Results.Json(new { c.Id, Warnings = Array.Empty<string>() }, statusCode: 201);
         });

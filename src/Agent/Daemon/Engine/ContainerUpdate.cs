@@ -27,6 +27,13 @@ public static class ContainerUpdate
 {
     private const long MinimumMemory = 6 * 1024 * 1024;
 
+    /// <summary>Create's resources pass the checks of an update of a container without limits, as in dockerd.</summary>
+    public static void CheckCreate(HostConfig hc) => Merge(new HostConfig(), new UpdateRequest
+    {
+        Memory = hc.Memory, MemorySwap = hc.MemorySwap, NanoCpus = hc.NanoCpus, CpuShares = hc.CpuShares, CpuQuota = hc.CpuQuota,
+        CpuPeriod = hc.CpuPeriod, CpusetCpus = hc.CpusetCpus, CpusetMems = hc.CpusetMems, PidsLimit = hc.PidsLimit, BlkioWeight = hc.BlkioWeight,
+    });
+
     public static LinuxResources Merge(HostConfig hc, UpdateRequest u)
     {
         if (u.NanoCpus != 0 && (u.CpuQuota != 0 || u.CpuPeriod != 0))
