@@ -75,6 +75,11 @@ public sealed class AgentImageTests
         Assert.Contains("No such file or directory", text);
         using var inspect = JsonDocument.Parse(await agent.Http.GetStringAsync("images/committed:1/json"));
         Assert.Equal(2, inspect.RootElement.GetProperty("RootFS").GetProperty("Layers").GetArrayLength());
+        // The mount points the runtime made (/proc, /dev, /sys: the test image has none) are not part of the commit.
+        var saved = await agent.Http.GetByteArrayAsync("images/committed:1/get");
+        var layerNames = LayerEntryNames(saved, inspect.RootElement.GetProperty("RootFS").GetProperty("Layers")[1].GetString()!);
+        Assert.Contains("tmp/added", layerNames);
+        Assert.DoesNotContain(layerNames, n => n.TrimEnd('/') is "proc" or "dev" or "sys");
     }
 
     [RequiresRootFact]
@@ -87,5 +92,22 @@ public sealed class AgentImageTests
         Assert.Contains("escape", await r.Content.ReadAsStringAsync());
         Assert.Equal("[]", await agent.Http.GetStringAsync("images/json"));
         Assert.Equal(HttpStatusCode.NotFound, (await agent.Http.PostAsJsonAsync("containers/create", new { Image = "nosuch:latest" })).StatusCode);
+    }
+
+    /// <summary>Entry names of the layer with diff id <paramref name="diffId"/> (an uncompressed blob) in a saved archive.</summary>
+    private static List<string> LayerEntryNames(byte[] archive, string diffId)
+    {
+        using var outer = new System.Formats.Tar.TarReader(new MemoryStream(archive));
+        while (outer.GetNextEntry() is { } e)
+        {
+            if (e.Name != "blobs/sha256/" + diffId[7..])
+                continue;
+            var names = new List<string>();
+            using var inner = new System.Formats.Tar.TarReader(e.DataStream!);
+            while (inner.GetNextEntry() is { } f)
+                names.Add(f.Name);
+            return names;
+        }
+        throw new InvalidOperationException($"layer {diffId} not in the archive");
     }
 }

@@ -15,11 +15,9 @@ public static class CommitApi
         app.MapGet("/containers/{id}/changes", (ContainerEngine engine, ContainerStore store, string id) =>
         {
             var c = engine.Get(id);
-            var mountPoints = MountPoints(store.Bundle(c.Id));
-            // The runtime makes missing mount points (/proc, /dev, /sys) in the upper directory; docker keeps them in an
-            // init layer, so they are no change of the container's.
+            var made = RuntimeMadeMountPoints(c, store);
             var changes = LayerDiff.Changes(store.Upper(c.Id), c.Rootfs.Split(':'))
-                .Where(ch => !(ch.Kind == 'A' && mountPoints.Any(m => ch.Path == m || ch.Path.StartsWith(m + "/", StringComparison.Ordinal))));
+                .Where(ch => !made.Any(m => ch.Path == "/" + m || ch.Path.StartsWith("/" + m + "/", StringComparison.Ordinal)));
             // Docker's kinds: 0 modified, 1 added, 2 deleted.
             return Results.Json(changes.Select(ch => new { ch.Path, Kind = ch.Kind switch { 'C' => 0, 'A' => 1, _ => 2 } }));
         });
@@ -50,7 +48,7 @@ public static class CommitApi
             try
             {
                 var parent = string.IsNullOrEmpty(c.ImageId) ? null : c.ImageId;
-                var id = await images.CommitAsync(parent, store.Upper(c.Id), config, repoTag, comment, author, ct);
+                var id = await images.CommitAsync(parent, store.Upper(c.Id), config, repoTag, comment, author, ct, RuntimeMadeMountPoints(c, store));
                 events.Container(c, "commit", ("comment", comment ?? ""), ("imageID", id), ("imageRef", repoTag ?? ""));
                 if (repoTag is not null)
                     ImagesApi.PublishTag(events, images, repoTag);
@@ -63,6 +61,19 @@ public static class CommitApi
             }
         });
         return app;
+    }
+
+    /// <summary>
+    /// The mount points (/proc, /dev, /sys...) the runtime had to create in the upper directory because the image lacks
+    /// them: docker keeps those in an init layer, so they are neither a change (diff) nor part of a commit. Relative paths.
+    /// </summary>
+    private static IReadOnlySet<string> RuntimeMadeMountPoints(ContainerModel c, ContainerStore store)
+    {
+        var mountPoints = MountPoints(store.Bundle(c.Id)).Select(m => m.TrimStart('/')).ToHashSet();
+        return LayerDiff.Changes(store.Upper(c.Id), c.Rootfs.Split(':'))
+            .Where(ch => ch.Kind == 'A' && mountPoints.Contains(ch.Path.TrimStart('/')))
+            .Select(ch => ch.Path.TrimStart('/'))
+            .ToHashSet();
     }
 
     private static IReadOnlyList<string> MountPoints(string bundle)

@@ -65,7 +65,7 @@ public static class LayerDiff
     /// Writes <paramref name="upperDir"/> as a PAX layer tar (whiteouts as ".wh.NAME", opaque directories with a
     /// ".wh..wh..opq" entry, hardlinks for repeated inodes) and returns its diff id (sha256 of the bytes written).
     /// </summary>
-    public static async Task<string> WriteLayerTarAsync(string upperDir, Stream output, CancellationToken ct)
+    public static async Task<string> WriteLayerTarAsync(string upperDir, Stream output, CancellationToken ct, IReadOnlySet<string>? exclude = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(upperDir);
         ArgumentNullException.ThrowIfNull(output);
@@ -73,7 +73,7 @@ public static class LayerDiff
         var seen = new Dictionary<(ulong Dev, ulong Ino), string>();
         await using (var writer = new TarWriter(hashing, TarEntryFormat.Pax, leaveOpen: true))
         {
-            await WriteDirAsync(writer, upperDir, "", seen, ct).ConfigureAwait(false);
+            await WriteDirAsync(writer, upperDir, "", seen, exclude ?? new HashSet<string>(), ct).ConfigureAwait(false);
         }
 
         if (hashing.BytesWritten == 0)
@@ -87,13 +87,19 @@ public static class LayerDiff
         return hashing.Digest();
     }
 
-    private static async Task WriteDirAsync(TarWriter writer, string dir, string relDir, Dictionary<(ulong, ulong), string> seen, CancellationToken ct)
+    private static async Task WriteDirAsync(TarWriter writer, string dir, string relDir, Dictionary<(ulong, ulong), string> seen,
+        IReadOnlySet<string> exclude, CancellationToken ct)
     {
         foreach (var name in Children(dir))
         {
             ct.ThrowIfCancellationRequested();
             var path = Path.Combine(dir, name);
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
+            if (exclude.Contains(rel))
+            {
+                continue;
+            }
+
             if (FullStat(path) is not { } st)
             {
                 continue;
@@ -115,7 +121,7 @@ public static class LayerDiff
                     await writer.WriteEntryAsync(Entry(TarEntryType.RegularFile, rel + "/.wh..wh..opq", st with { Mode = 0 }), ct).ConfigureAwait(false);
                 }
 
-                await WriteDirAsync(writer, path, rel, seen, ct).ConfigureAwait(false);
+                await WriteDirAsync(writer, path, rel, seen, exclude, ct).ConfigureAwait(false);
             }
             else if (kind == Xattr.S_IFLNK)
             {

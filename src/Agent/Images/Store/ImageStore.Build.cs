@@ -60,7 +60,7 @@ public sealed partial class ImageStore
     /// The caller holds the mutex and rolls back <paramref name="created"/> on failure.
     /// </summary>
     private async Task<string> CreateChildImageAsync(string? parentReference, string? layerDir, ContainerConfig config, HistoryEntry history,
-        string? author, Created created, CancellationToken ct)
+        string? author, Created created, CancellationToken ct, IReadOnlySet<string>? exclude = null)
     {
         ImageConfig? parent = null;
         ImageManifest? parentManifest = null;
@@ -78,7 +78,7 @@ public sealed partial class ImageStore
         var diffIds = new List<string>(parent?.RootFs?.DiffIds ?? []);
         if (layerDir is not null)
         {
-            var diffId = await StoreLayerFromDirectoryAsync(layerDir, created, ct);
+            var diffId = await StoreLayerFromDirectoryAsync(layerDir, created, ct, exclude);
             diffIds.Add(diffId);
             layers.Add(new Descriptor { MediaType = docker ? MediaTypes.DockerLayer : MediaTypes.OciLayer, Digest = diffId, Size = Content.SizeOf(diffId) });
         }
@@ -109,7 +109,7 @@ public sealed partial class ImageStore
     }
 
     /// <summary>Writes <paramref name="dir"/> as an uncompressed layer blob (whiteouts included) and unpacks it into the layer store.</summary>
-    private async Task<string> StoreLayerFromDirectoryAsync(string dir, Created created, CancellationToken ct)
+    private async Task<string> StoreLayerFromDirectoryAsync(string dir, Created created, CancellationToken ct, IReadOnlySet<string>? exclude = null)
     {
         if (!Directory.Exists(dir))
         {
@@ -122,7 +122,7 @@ public sealed partial class ImageStore
             string diffId;
             await using (var tar = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
-                diffId = await ContainerConsole.Images.Layers.LayerDiff.WriteLayerTarAsync(dir, tar, ct);
+                diffId = await ContainerConsole.Images.Layers.LayerDiff.WriteLayerTarAsync(dir, tar, ct, exclude);
             }
 
             var existed = Content.Exists(diffId);

@@ -135,10 +135,11 @@ public sealed partial class ImageStore
     /// <c>docker commit</c>: turns a container's overlayfs <paramref name="upperDir"/> into a new layer on top of
     /// <paramref name="parentReference"/> (null: scratch) with <paramref name="config"/> as the run config, and tags
     /// <paramref name="repoTag"/> if given. The layer is stored as an uncompressed blob and unpacked into the layer store
-    /// like any loaded layer. On failure everything this call created is removed. Returns the new image id.
+    /// like any loaded layer; paths in <paramref name="exclude"/> (relative, e.g. "proc") are left out with what is below
+    /// them. On failure everything this call created is removed. Returns the new image id.
     /// </summary>
     public async Task<string> CommitAsync(string? parentReference, string upperDir, ContainerConfig config, string? repoTag,
-        string? comment, string? author, CancellationToken ct)
+        string? comment, string? author, CancellationToken ct, IReadOnlySet<string>? exclude = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(upperDir);
         ArgumentNullException.ThrowIfNull(config);
@@ -156,7 +157,7 @@ public sealed partial class ImageStore
         {
             var now = Now();
             var id = await CreateChildImageAsync(parentReference, upperDir, config,
-                new HistoryEntry { Created = now, CreatedBy = "ccagent commit", Comment = comment, Author = author }, author, created, ct);
+                new HistoryEntry { Created = now, CreatedBy = "ccagent commit", Comment = comment, Author = author }, author, created, ct, exclude);
             if (repoTag is not null)
             {
                 References.Tag(repoTag, id);
