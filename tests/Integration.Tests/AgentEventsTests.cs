@@ -7,28 +7,6 @@ namespace ContainerConsole.Integration.Tests;
 /// <summary>docker events, restart policies and health checks against a real agent with real containers, through the docker CLI.</summary>
 public sealed class AgentEventsTests
 {
-    private const string DockerCli = "/usr/local/bin/docker";
-
-    private static async Task<AgentProcess> AgentWithImageAsync()
-    {
-        var agent = new AgentProcess();
-        var archive = ImageArchive.DockerSave("evbox:1", ImageArchive.BusyboxLayer(), new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" } });
-        var body = new ByteArrayContent(archive);
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        Assert.True((await agent.Http.PostAsync("images/load", body)).IsSuccessStatusCode);
-        return agent;
-    }
-
-    private static TestEnvironment.Result Docker(AgentProcess agent, params string[] args) =>
-        TestEnvironment.Run(DockerCli, ["-H", "unix://" + agent.Socket, .. args]);
-
-    private static string Ok(AgentProcess agent, params string[] args)
-    {
-        var r = Docker(agent, args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r.Stderr}");
-        return r.Stdout;
-    }
-
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Polls until the condition holds (a deadline, not a timed assertion).</summary>
@@ -56,38 +34,38 @@ public sealed class AgentEventsTests
             await Task.Delay(50);
     }
 
-    private static string Inspect(AgentProcess agent, string name, string format) => Ok(agent, "inspect", "-f", format, name).Trim();
+    private static string Inspect(AgentProcess agent, string name, string format) => agent.DockerOk("inspect", "-f", format, name).Trim();
 
     [RequiresRootFact]
     public async Task EventsReplayFilterAndStreamAsTheDockerCliExpects()
     {
-        using var agent = await AgentWithImageAsync();
+        using var agent = await AgentProcess.WithBusyboxImageAsync("evbox:1");
         var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(3, Docker(agent, "run", "--name", "ev", "-l", "team=a", "evbox:1", "sh", "-c", "exit 3").ExitCode);
-        Ok(agent, "tag", "evbox:1", "evbox:2");
-        Ok(agent, "rename", "ev", "ev2");
-        Ok(agent, "rm", "ev2");
-        Ok(agent, "rmi", "evbox:2");
+        Assert.Equal(3, agent.Docker("run", "--name", "ev", "-l", "team=a", "evbox:1", "sh", "-c", "exit 3").ExitCode);
+        agent.DockerOk("tag", "evbox:1", "evbox:2");
+        agent.DockerOk("rename", "ev", "ev2");
+        agent.DockerOk("rm", "ev2");
+        agent.DockerOk("rmi", "evbox:2");
 
         // --since 1m --until 0s: the history, then the command ends by itself
         await NextSecondAsync();
-        var all = Lines(Ok(agent, "events", "--since", "1m", "--until", "0s", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"));
+        var all = Lines(agent.DockerOk("events", "--since", "1m", "--until", "0s", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"));
         var container = all.Where(l => l.StartsWith("container ", StringComparison.Ordinal)).ToList();
         Assert.Equal(["container create ev", "container attach ev", "container start ev", "container die ev", "container rename ev2", "container destroy ev2"],
             container.Where(l => !l.Contains(" kill ", StringComparison.Ordinal)));
         Assert.Contains("image tag evbox:2", all);
         Assert.Contains("image untag evbox:2", all);
 
-        var dies = Lines(Ok(agent, "events", "--since", since, "--until", "0s", "--filter", "type=container", "--filter", "event=die",
+        var dies = Lines(agent.DockerOk("events", "--since", since, "--until", "0s", "--filter", "type=container", "--filter", "event=die",
             "--format", "{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}} {{.Actor.Attributes.team}}"));
         Assert.Equal(["ev 3 a"], dies);
-        Assert.Empty(Lines(Ok(agent, "events", "--since", since, "--until", "0s", "--filter", "container=nope")));
-        Assert.Equal(2, Lines(Ok(agent, "events", "--since", since, "--until", "0s", "--filter", "type=image", "--filter", "image=evbox:2")).Length);
-        Assert.Single(Lines(Ok(agent, "events", "--since", since, "--until", "0s", "--filter", "label=team=a", "--filter", "event=create")));
-        Assert.Contains("invalid filter 'bogus'", Docker(agent, "events", "--since", "1m", "--until", "0s", "--filter", "bogus=1").Stderr);
+        Assert.Empty(Lines(agent.DockerOk("events", "--since", since, "--until", "0s", "--filter", "container=nope")));
+        Assert.Equal(2, Lines(agent.DockerOk("events", "--since", since, "--until", "0s", "--filter", "type=image", "--filter", "image=evbox:2")).Length);
+        Assert.Single(Lines(agent.DockerOk("events", "--since", since, "--until", "0s", "--filter", "label=team=a", "--filter", "event=create")));
+        Assert.Contains("invalid filter 'bogus'", agent.Docker("events", "--since", "1m", "--until", "0s", "--filter", "bogus=1").Stderr);
 
         // live: a stream started before the event sees it; legacy fields are there for old clients
-        var psi = new ProcessStartInfo(DockerCli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(TestEnvironment.DockerCli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-H", "unix://" + agent.Socket, "events", "--filter", "type=container", "--filter", "event=die", "--format", "{{json .}}" })
             psi.ArgumentList.Add(a);
         using var live = Process.Start(psi)!;
@@ -99,7 +77,7 @@ public sealed class AgentEventsTests
             while (!firstLine.IsCompleted)
             {
                 Assert.True(DateTime.UtcNow < deadline, "no live event arrived");
-                Assert.Equal(7, Docker(agent, "run", "--rm", "evbox:1", "sh", "-c", "exit 7").ExitCode);
+                Assert.Equal(7, agent.Docker("run", "--rm", "evbox:1", "sh", "-c", "exit 7").ExitCode);
                 await Task.WhenAny(firstLine, Task.Delay(500));
             }
             var line = await firstLine;
@@ -116,46 +94,46 @@ public sealed class AgentEventsTests
             live.WaitForExit();
         }
         // the client went away: the agent goes on as before
-        Ok(agent, "run", "--rm", "evbox:1", "true");
+        agent.DockerOk("run", "--rm", "evbox:1", "true");
     }
 
     [RequiresRootFact]
     public async Task OnFailureRestartsUpToItsMaximumAndAlwaysRestartsUntilTheUserStops()
     {
-        using var agent = await AgentWithImageAsync();
-        Ok(agent, "run", "-d", "--name", "flaky", "--restart", "on-failure:2", "evbox:1", "sh", "-c", "exit 3");
+        using var agent = await AgentProcess.WithBusyboxImageAsync("evbox:1");
+        agent.DockerOk("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "evbox:1", "sh", "-c", "exit 3");
         await EventuallyAsync(() => Inspect(agent, "flaky", "{{.RestartCount}} {{.State.Status}} {{.State.Restarting}}"), s => s == "2 exited false", "on-failure:2");
         var since = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         await NextSecondAsync();
-        Assert.Equal(3, Lines(Ok(agent, "events", "--since", since, "--until", "0s", "--filter", "container=flaky", "--filter", "event=die")).Length);
+        Assert.Equal(3, Lines(agent.DockerOk("events", "--since", since, "--until", "0s", "--filter", "container=flaky", "--filter", "event=die")).Length);
 
-        Ok(agent, "run", "-d", "--name", "ok", "--restart", "on-failure", "evbox:1", "true");
+        agent.DockerOk("run", "-d", "--name", "ok", "--restart", "on-failure", "evbox:1", "true");
         var okState = await EventuallyAsync(() => Inspect(agent, "ok", "{{.State.Status}} {{.RestartCount}}"), s => s.StartsWith("exited", StringComparison.Ordinal), "on-failure, exit 0");
         Assert.Equal("exited 0", okState);
 
-        Ok(agent, "run", "-d", "--name", "forever", "--restart", "always", "evbox:1", "sh", "-c", "sleep 0.3");
+        agent.DockerOk("run", "-d", "--name", "forever", "--restart", "always", "evbox:1", "sh", "-c", "sleep 0.3");
         await EventuallyAsync(() => Inspect(agent, "forever", "{{.RestartCount}}"), s => int.Parse(s) >= 2, "always restarts");
-        Ok(agent, "stop", "-t", "1", "forever");
+        agent.DockerOk("stop", "-t", "1", "forever");
         var stopped = await EventuallyAsync(() => Inspect(agent, "forever", "{{.State.Status}} {{.State.Restarting}} {{.RestartCount}}"),
             s => s.StartsWith("exited false", StringComparison.Ordinal), "always stays stopped after docker stop");
         // a user start begins the count anew
-        Ok(agent, "start", "forever");
+        agent.DockerOk("start", "forever");
         await EventuallyAsync(() => Inspect(agent, "forever", "{{.RestartCount}}"), s => s == "0" || int.Parse(s) < int.Parse(stopped.Split(' ')[2]), "count reset");
 
-        Assert.Contains("maximum retry count", Docker(agent, "run", "-d", "--restart", "always:3", "evbox:1", "true").Stderr);
-        Assert.Contains("--restart", Docker(agent, "create", "--rm", "--restart", "always", "evbox:1", "true").Stderr);
+        Assert.Contains("maximum retry count", agent.Docker("run", "-d", "--restart", "always:3", "evbox:1", "true").Stderr);
+        Assert.Contains("--restart", agent.Docker("create", "--rm", "--restart", "always", "evbox:1", "true").Stderr);
     }
 
     [RequiresRootFact]
     public async Task RestartPoliciesStillApplyAfterTheAgentCrashes()
     {
-        using var agent = await AgentWithImageAsync();
+        using var agent = await AgentProcess.WithBusyboxImageAsync("evbox:1");
         // exits while the agent is down: the new agent reaps it and applies the policy
-        Ok(agent, "run", "-d", "--name", "late", "--restart", "on-failure:1", "evbox:1", "sh", "-c", "sleep 2; exit 5");
-        Ok(agent, "run", "-d", "--name", "always", "--restart", "always", "evbox:1", "sleep", "600");
-        Ok(agent, "run", "-d", "--name", "unless", "--restart", "unless-stopped", "evbox:1", "sleep", "600");
-        Ok(agent, "stop", "-t", "1", "always");
-        Ok(agent, "stop", "-t", "1", "unless");
+        agent.DockerOk("run", "-d", "--name", "late", "--restart", "on-failure:1", "evbox:1", "sh", "-c", "sleep 2; exit 5");
+        agent.DockerOk("run", "-d", "--name", "always", "--restart", "always", "evbox:1", "sleep", "600");
+        agent.DockerOk("run", "-d", "--name", "unless", "--restart", "unless-stopped", "evbox:1", "sleep", "600");
+        agent.DockerOk("stop", "-t", "1", "always");
+        agent.DockerOk("stop", "-t", "1", "unless");
         agent.Crash();
         agent.Start();
         await EventuallyAsync(() => Inspect(agent, "late", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}"), s => s == "1 exited 5", "on-failure after the crash");
@@ -167,30 +145,30 @@ public sealed class AgentEventsTests
     [RequiresRootFact]
     public async Task HealthChecksGoHealthyOrUnhealthyAndShowInPsInspectAndEvents()
     {
-        using var agent = await AgentWithImageAsync();
-        Ok(agent, "run", "-d", "--name", "good", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s", "--health-retries", "2",
+        using var agent = await AgentProcess.WithBusyboxImageAsync("evbox:1");
+        agent.DockerOk("run", "-d", "--name", "good", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s", "--health-retries", "2",
             "evbox:1", "sh", "-c", "sleep 3; touch /tmp/ok; sleep 60");
-        Ok(agent, "run", "-d", "--name", "bad", "--health-cmd", "echo failing; exit 1", "--health-interval", "1s", "--health-retries", "2", "evbox:1", "sleep", "60");
-        Ok(agent, "run", "-d", "--name", "slow", "--health-cmd", "sleep 30", "--health-timeout", "1s", "--health-interval", "1s", "--health-retries", "1",
+        agent.DockerOk("run", "-d", "--name", "bad", "--health-cmd", "echo failing; exit 1", "--health-interval", "1s", "--health-retries", "2", "evbox:1", "sleep", "60");
+        agent.DockerOk("run", "-d", "--name", "slow", "--health-cmd", "sleep 30", "--health-timeout", "1s", "--health-interval", "1s", "--health-retries", "1",
             "evbox:1", "sleep", "60");
-        Ok(agent, "run", "-d", "--name", "none", "evbox:1", "sleep", "60");
+        agent.DockerOk("run", "-d", "--name", "none", "evbox:1", "sleep", "60");
 
         await EventuallyAsync(() => Inspect(agent, "good", "{{.State.Health.Status}}"), s => s == "healthy", "good becomes healthy");
-        await EventuallyAsync(() => Ok(agent, "ps", "-f", "name=good", "--format", "{{.Status}}").Trim(), s => s.EndsWith("(healthy)", StringComparison.Ordinal), "ps shows healthy");
+        await EventuallyAsync(() => agent.DockerOk("ps", "-f", "name=good", "--format", "{{.Status}}").Trim(), s => s.EndsWith("(healthy)", StringComparison.Ordinal), "ps shows healthy");
         await EventuallyAsync(() => Inspect(agent, "bad", "{{.State.Health.Status}} {{.State.Health.FailingStreak}}"), s => s.StartsWith("unhealthy", StringComparison.Ordinal), "bad becomes unhealthy");
-        Assert.Matches(@"^Up .* \(unhealthy\)$", Ok(agent, "ps", "-f", "name=bad", "--format", "{{.Status}}").Trim());
+        Assert.Matches(@"^Up .* \(unhealthy\)$", agent.DockerOk("ps", "-f", "name=bad", "--format", "{{.Status}}").Trim());
         Assert.Equal("failing", Inspect(agent, "bad", "{{(index .State.Health.Log 0).Output}}"));
         var timedOut = await EventuallyAsync(() => Inspect(agent, "slow", "{{.State.Health.Status}} {{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}"),
             s => s.StartsWith("unhealthy", StringComparison.Ordinal), "a probe past its timeout fails");
         Assert.Contains("-1 Health check exceeded timeout", timedOut);
         // timed-out probes are killed: after three of them, at most the one under way runs
         await EventuallyAsync(() => Inspect(agent, "slow", "{{len .State.Health.Log}}"), n => int.Parse(n) >= 3, "three timed-out probes");
-        Assert.True(Lines(Ok(agent, "top", "slow")).Count(l => l.Contains("sleep 30", StringComparison.Ordinal)) <= 1, Ok(agent, "top", "slow"));
+        Assert.True(Lines(agent.DockerOk("top", "slow")).Count(l => l.Contains("sleep 30", StringComparison.Ordinal)) <= 1, agent.DockerOk("top", "slow"));
         Assert.Equal("null", Inspect(agent, "none", "{{json .State.Health}}"));
-        Assert.Matches(@"^Up (Less than a second|\d+ seconds?)$", Ok(agent, "ps", "-f", "name=none", "--format", "{{.Status}}").Trim());
+        Assert.Matches(@"^Up (Less than a second|\d+ seconds?)$", agent.DockerOk("ps", "-f", "name=none", "--format", "{{.Status}}").Trim());
 
         await NextSecondAsync();
-        var statuses = Lines(Ok(agent, "events", "--since", "1m", "--until", "0s", "--filter", "event=health_status", "--format", "{{.Actor.Attributes.name}} {{.Action}}"));
+        var statuses = Lines(agent.DockerOk("events", "--since", "1m", "--until", "0s", "--filter", "event=health_status", "--format", "{{.Actor.Attributes.name}} {{.Action}}"));
         Assert.Contains("good health_status: healthy", statuses);
         Assert.Contains("bad health_status: unhealthy", statuses);
 
@@ -202,9 +180,9 @@ public sealed class AgentEventsTests
             s => JsonSerializer.Deserialize<DateTime>(s).ToUniversalTime() > restartedAt, "probes after the agent restart");
 
         // and stops with the container
-        Ok(agent, "stop", "-t", "1", "bad");
+        agent.DockerOk("stop", "-t", "1", "bad");
         var logAfterStop = Inspect(agent, "bad", "{{json .State.Health.Log}}");
-        Ok(agent, "run", "--rm", "evbox:1", "sleep", "2"); // two intervals pass
+        agent.DockerOk("run", "--rm", "evbox:1", "sleep", "2"); // two intervals pass
         Assert.Equal(logAfterStop, Inspect(agent, "bad", "{{json .State.Health.Log}}"));
     }
 }

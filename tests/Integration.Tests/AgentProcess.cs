@@ -80,6 +80,28 @@ public sealed class AgentProcess : IDisposable
         return doc.RootElement.GetProperty("Id").GetString()!;
     }
 
+    /// <summary>A new agent with a busybox image loaded under <paramref name="tag"/>.</summary>
+    public static async Task<AgentProcess> WithBusyboxImageAsync(string tag)
+    {
+        var agent = new AgentProcess();
+        var archive = ImageArchive.DockerSave(tag, ImageArchive.BusyboxLayer(), new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" } });
+        var body = new ByteArrayContent(archive);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+        Assert.True((await agent.Http.PostAsync("images/load", body)).IsSuccessStatusCode);
+        return agent;
+    }
+
+    /// <summary>The docker CLI against this agent.</summary>
+    public TestEnvironment.Result Docker(params string[] args) => TestEnvironment.Run(TestEnvironment.DockerCli, ["-H", "unix://" + Socket, .. args]);
+
+    /// <summary>The docker CLI against this agent; fails the test unless it succeeds. Returns stdout.</summary>
+    public string DockerOk(params string[] args)
+    {
+        var r = Docker(args);
+        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r.Stderr}");
+        return r.Stdout;
+    }
+
     public async Task<JsonElement> InspectAsync(string id)
     {
         using var doc = JsonDocument.Parse(await Http.GetStringAsync($"containers/{id}/json"));

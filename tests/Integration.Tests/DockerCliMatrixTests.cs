@@ -9,133 +9,111 @@ namespace ContainerConsole.Integration.Tests;
 /// </summary>
 public sealed class DockerCliMatrixTests
 {
-    private const string DockerCli = "/usr/local/bin/docker";
-
-    private static async Task<AgentProcess> AgentWithImageAsync()
-    {
-        var agent = new AgentProcess();
-        var archive = ImageArchive.DockerSave("clibox:1", ImageArchive.BusyboxLayer(), new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" } });
-        var body = new ByteArrayContent(archive);
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        Assert.True((await agent.Http.PostAsync("images/load", body)).IsSuccessStatusCode);
-        return agent;
-    }
-
-    private static TestEnvironment.Result Docker(AgentProcess agent, params string[] args) =>
-        TestEnvironment.Run(DockerCli, ["-H", "unix://" + agent.Socket, .. args]);
-
-    private static string Ok(AgentProcess agent, params string[] args)
-    {
-        var r = Docker(agent, args);
-        Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)}: {r.Stderr}");
-        return r.Stdout;
-    }
-
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     [RequiresRootFact]
     public async Task VersionAndInfoDescribeTheServer()
     {
-        using var agent = await AgentWithImageAsync();
-        var version = Ok(agent, "version");
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        var version = agent.DockerOk("version");
         Assert.Contains("Server: ContainerConsole Engine", version);
         Assert.Matches(new Regex(@"API version:\s+1\.\d+ \(minimum version 1\.24\)"), version);
         Assert.Matches(new Regex(@"OS/Arch:\s+linux/amd64"), version.Split("Server:")[1]);
-        Assert.Equal("1.45", Ok(agent, "version", "-f", "{{.Server.APIVersion}}").Trim());
+        Assert.Equal("1.45", agent.DockerOk("version", "-f", "{{.Server.APIVersion}}").Trim());
 
-        var info = Ok(agent, "info");
+        var info = agent.DockerOk("info");
         Assert.Contains(" Images: 1\n", info);
         Assert.Contains(" Swarm: inactive\n", info);
         Assert.Contains(" Logging Driver: json-file\n", info);
         Assert.Contains($" Kernel Version: {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}\n", info);
         Assert.DoesNotContain("Total Memory: 0B", info);
-        Assert.Equal(Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Ok(agent, "info", "-f", "{{.NCPU}}").Trim());
+        Assert.Equal(Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture), agent.DockerOk("info", "-f", "{{.NCPU}}").Trim());
     }
 
     [RequiresRootFact]
     public async Task RunHonoursItsOptions()
     {
-        using var agent = await AgentWithImageAsync();
-        var output = Ok(agent, "run", "--name", "opts", "-e", "FOO=bar", "--memory", "32m", "--cpus", "0.5", "--pids-limit", "20",
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        var output = agent.DockerOk("run", "--name", "opts", "-e", "FOO=bar", "--memory", "32m", "--cpus", "0.5", "--pids-limit", "20",
             "--cap-drop", "ALL", "--read-only", "--user", "nobody", "-w", "/tmp", "clibox:1",
             "sh", "-c", "echo $FOO; id -u; pwd; mkdir /x 2>&1; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; while read k v; do [ $k = CapEff: ] && echo $k $v; done < /proc/self/status; true");
         Assert.Equal(["bar", "65534", "/tmp", "mkdir: can't create directory '/x': Read-only file system", "33554432", "50000", "20", "CapEff: 0000000000000000"], Lines(output));
         // --privileged grants every capability the agent holds (this machine's bounding set lacks some: capset failed).
         var ownBounding = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapBnd:", StringComparison.Ordinal)).Split('\t')[1];
-        Assert.Equal($"CapEff: {ownBounding}", Ok(agent, "run", "--rm", "--privileged", "clibox:1", "sh", "-c",
+        Assert.Equal($"CapEff: {ownBounding}", agent.DockerOk("run", "--rm", "--privileged", "clibox:1", "sh", "-c",
             "while read k v; do [ $k = CapEff: ] && echo $k $v; done < /proc/self/status; true").Trim());
         // Resources get dockerd's checks at create as at update.
-        Assert.Contains($"Range of CPUs is from 0.01 to {Environment.ProcessorCount}.00", Docker(agent, "run", "--rm", "--cpus", "100", "clibox:1", "true").Stderr);
-        Assert.Contains("Minimum memory limit allowed is 6MB", Docker(agent, "run", "--rm", "--memory", "1m", "clibox:1", "true").Stderr);
-        Assert.Contains("Minimum memoryswap limit should be larger than memory limit", Docker(agent, "run", "--rm", "--memory", "20m", "--memory-swap", "10m", "clibox:1", "true").Stderr);
-        Assert.Equal("ep works", Ok(agent, "run", "--rm", "--entrypoint", "echo", "clibox:1", "ep", "works").Trim());
-        Assert.Equal("/opts exited 0", Ok(agent, "inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "opts").Trim());
+        Assert.Contains($"Range of CPUs is from 0.01 to {Environment.ProcessorCount}.00", agent.Docker("run", "--rm", "--cpus", "100", "clibox:1", "true").Stderr);
+        Assert.Contains("Minimum memory limit allowed is 6MB", agent.Docker("run", "--rm", "--memory", "1m", "clibox:1", "true").Stderr);
+        Assert.Contains("Minimum memoryswap limit should be larger than memory limit", agent.Docker("run", "--rm", "--memory", "20m", "--memory-swap", "10m", "clibox:1", "true").Stderr);
+        Assert.Equal("ep works", agent.DockerOk("run", "--rm", "--entrypoint", "echo", "clibox:1", "ep", "works").Trim());
+        Assert.Equal("/opts exited 0", agent.DockerOk("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.ExitCode}}", "opts").Trim());
 
         // A --rm container whose start fails is removed, so docker run returns instead of waiting for that forever.
-        var failed = TestEnvironment.RunWithInput(DockerCli, null, TimeSpan.FromSeconds(30), "-H", "unix://" + agent.Socket, "run", "--rm", "--name", "nostart", "--cpuset-cpus", "4000", "clibox:1", "true");
+        var failed = TestEnvironment.RunWithInput(TestEnvironment.DockerCli, null, TimeSpan.FromSeconds(30), "-H", "unix://" + agent.Socket, "run", "--rm", "--name", "nostart", "--cpuset-cpus", "4000", "clibox:1", "true");
         Assert.NotEqual(0, failed.ExitCode);
         Assert.Contains("cpuset.cpus", failed.Stderr);
         Assert.DoesNotContain("Unhandled exception", failed.Stderr);
-        Assert.Equal("", Ok(agent, "ps", "-aq", "-f", "name=nostart"));
+        Assert.Equal("", agent.DockerOk("ps", "-aq", "-f", "name=nostart"));
     }
 
     [RequiresRootFact]
     public async Task PsLogsExecDiffAndRemoveLookAsDockerds()
     {
-        using var agent = await AgentWithImageAsync();
-        var id = Ok(agent, "run", "-d", "--name", "svc", "clibox:1", "sh", "-c", "echo started; while true; do sleep 1; done").Trim();
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        var id = agent.DockerOk("run", "-d", "--name", "svc", "clibox:1", "sh", "-c", "echo started; while true; do sleep 1; done").Trim();
         Assert.Matches("^[0-9a-f]{64}$", id);
 
-        var table = Lines(Ok(agent, "ps"));
+        var table = Lines(agent.DockerOk("ps"));
         Assert.Matches(new Regex(@"^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$"), table[0]);
         Assert.Matches(new Regex($@"^{id[..12]}\s+clibox:1\s+""sh -c 'echo started…""\s+(Less than a second|\d+ seconds?) ago\s+Up (Less than a second|\d+ seconds?)\s+svc$"), table[1]);
-        Assert.Equal($"{id[..12]} svc", Ok(agent, "ps", "-a", "-f", "status=running", "--format", "{{.ID}} {{.Names}}").Trim());
+        Assert.Equal($"{id[..12]} svc", agent.DockerOk("ps", "-a", "-f", "status=running", "--format", "{{.ID}} {{.Names}}").Trim());
 
-        Assert.Equal("in exec /tmp nobody", Ok(agent, "exec", "-u", "nobody", "-w", "/tmp", "svc", "sh", "-c", "echo in exec $(pwd) $(whoami)").Trim());
-        Ok(agent, "exec", "svc", "sh", "-c", "echo x > /tmp/added; rm /etc/group");
-        Assert.Equal(["C /etc", "D /etc/group", "C /tmp", "A /tmp/added"], Lines(Ok(agent, "diff", "svc")));
+        Assert.Equal("in exec /tmp nobody", agent.DockerOk("exec", "-u", "nobody", "-w", "/tmp", "svc", "sh", "-c", "echo in exec $(pwd) $(whoami)").Trim());
+        agent.DockerOk("exec", "svc", "sh", "-c", "echo x > /tmp/added; rm /etc/group");
+        Assert.Equal(["C /etc", "D /etc/group", "C /tmp", "A /tmp/added"], Lines(agent.DockerOk("diff", "svc")));
 
         // logs -f ends when the container does.
-        Ok(agent, "run", "-d", "--name", "short", "clibox:1", "sh", "-c", "echo one; sleep 2; echo two >&2");
-        var follow = TestEnvironment.RunWithInput(DockerCli, null, TimeSpan.FromSeconds(30), "-H", "unix://" + agent.Socket, "logs", "-f", "short");
+        agent.DockerOk("run", "-d", "--name", "short", "clibox:1", "sh", "-c", "echo one; sleep 2; echo two >&2");
+        var follow = TestEnvironment.RunWithInput(TestEnvironment.DockerCli, null, TimeSpan.FromSeconds(30), "-H", "unix://" + agent.Socket, "logs", "-f", "short");
         Assert.Equal(0, follow.ExitCode);
         Assert.Equal("one\n", follow.Stdout);
         Assert.Equal("two\n", follow.Stderr);
-        Assert.Matches(new Regex(@"^short Exited \(0\) (Less than a second|\d+ seconds?) ago$"), Ok(agent, "ps", "-a", "-f", "name=short", "--format", "{{.Names}} {{.Status}}").Trim());
+        Assert.Matches(new Regex(@"^short Exited \(0\) (Less than a second|\d+ seconds?) ago$"), agent.DockerOk("ps", "-a", "-f", "name=short", "--format", "{{.Names}} {{.Status}}").Trim());
 
-        Assert.Equal("svc", Ok(agent, "rm", "-f", "svc").Trim());
-        Assert.Equal(["short"], Lines(Ok(agent, "ps", "-a", "--format", "{{.Names}}")));
+        Assert.Equal("svc", agent.DockerOk("rm", "-f", "svc").Trim());
+        Assert.Equal(["short"], Lines(agent.DockerOk("ps", "-a", "--format", "{{.Names}}")));
     }
 
     [RequiresRootFact]
     public async Task ImagesTagRmiSaveAndLoad()
     {
-        using var agent = await AgentWithImageAsync();
-        var table = Lines(Ok(agent, "images"));
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        var table = Lines(agent.DockerOk("images"));
         Assert.Matches(new Regex(@"^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$"), table[0]);
         // ImageArchive's config says created 2026-11-29T00:00:00Z; the layer is busybox (about 2 MB).
         Assert.Matches(new Regex(@"^clibox\s+1\s+[0-9a-f]{12}\s+(\d+ (seconds|minutes|hours|days|weeks|months|years)|About (a minute|an hour)) ago\s+\d\.\d+MB$"), table[1]);
 
-        Ok(agent, "run", "--name", "user", "clibox:1", "true");
-        Ok(agent, "tag", "clibox:1", "example.org/cli/box:2");
-        Assert.Equal(["clibox:1", "example.org/cli/box:2"], Lines(Ok(agent, "images", "--format", "{{.Repository}}:{{.Tag}}")).Order());
+        agent.DockerOk("run", "--name", "user", "clibox:1", "true");
+        agent.DockerOk("tag", "clibox:1", "example.org/cli/box:2");
+        Assert.Equal(["clibox:1", "example.org/cli/box:2"], Lines(agent.DockerOk("images", "--format", "{{.Repository}}:{{.Tag}}")).Order());
         // One of two tags goes even though a container uses the image, as with dockerd; the last one needs -f.
-        Assert.Equal("Untagged: example.org/cli/box:2", Ok(agent, "rmi", "example.org/cli/box:2").Trim());
-        Assert.Contains("must force", Docker(agent, "rmi", "clibox:1").Stderr);
+        Assert.Equal("Untagged: example.org/cli/box:2", agent.DockerOk("rmi", "example.org/cli/box:2").Trim());
+        Assert.Contains("must force", agent.Docker("rmi", "clibox:1").Stderr);
 
         var saved = Path.Combine(agent.Dir, "saved.tar");
-        Ok(agent, "save", "-o", saved, "clibox:1");
-        Ok(agent, "rm", "user");
-        Assert.Contains("Untagged: clibox:1", Ok(agent, "rmi", "clibox:1"));
-        Assert.Equal("", Ok(agent, "images", "-q"));
-        Assert.Equal("Loaded image: clibox:1", Ok(agent, "load", "-i", saved).Trim());
-        Assert.Equal("hello", Ok(agent, "run", "--rm", "clibox:1", "echo", "hello").Trim());
+        agent.DockerOk("save", "-o", saved, "clibox:1");
+        agent.DockerOk("rm", "user");
+        Assert.Contains("Untagged: clibox:1", agent.DockerOk("rmi", "clibox:1"));
+        Assert.Equal("", agent.DockerOk("images", "-q"));
+        Assert.Equal("Loaded image: clibox:1", agent.DockerOk("load", "-i", saved).Trim());
+        Assert.Equal("hello", agent.DockerOk("run", "--rm", "clibox:1", "echo", "hello").Trim());
     }
 
     [RequiresRootFact]
     public async Task WhatTheAgentCannotDoYetFailsWithAClearError()
     {
-        using var agent = await AgentWithImageAsync();
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
         foreach (var (args, message) in new (string[], string)[]
         {
             (["-p", "8080:80"], "port publishing"),
@@ -153,17 +131,17 @@ public sealed class DockerCliMatrixTests
             (["--platform", "linux/arm64"], "platform linux/arm64 is not supported"),
         })
         {
-            var r = Docker(agent, ["run", "--rm", .. args, "clibox:1", "true"]);
+            var r = agent.Docker(["run", "--rm", .. args, "clibox:1", "true"]);
             Assert.True(r.ExitCode != 0, $"docker run {string.Join(' ', args)} was accepted");
             Assert.Contains(message, r.Stderr);
         }
-        Assert.Equal("", Ok(agent, "ps", "-aq"));
-        Assert.Contains("networks are not supported by this agent yet", Docker(agent, "network", "ls").Stderr);
-        Assert.Contains("volumes are not supported by this agent yet", Docker(agent, "volume", "create", "v1").Stderr);
+        Assert.Equal("", agent.DockerOk("ps", "-aq"));
+        Assert.Contains("networks are not supported by this agent yet", agent.Docker("network", "ls").Stderr);
+        Assert.Contains("volumes are not supported by this agent yet", agent.Docker("volume", "create", "v1").Stderr);
 
         // What is supported of networking: no network of its own (loopback only), or the host's.
-        Assert.Equal("lo", Ok(agent, "run", "--rm", "--network", "none", "clibox:1", "ls", "/sys/class/net").Trim());
-        Ok(agent, "run", "-d", "--name", "noports", "clibox:1", "sleep", "60");
-        Assert.Equal("", Ok(agent, "port", "noports"));
+        Assert.Equal("lo", agent.DockerOk("run", "--rm", "--network", "none", "clibox:1", "ls", "/sys/class/net").Trim());
+        agent.DockerOk("run", "-d", "--name", "noports", "clibox:1", "sleep", "60");
+        Assert.Equal("", agent.DockerOk("port", "noports"));
     }
 }

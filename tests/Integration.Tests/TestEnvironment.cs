@@ -23,6 +23,9 @@ public static class TestEnvironment
 
     public static string Ccrun => Path.Combine(BinDir, "ccrun");
 
+    /// <summary>The docker CLI the machine has (a client only; tests point it at an agent or a dockerd they start).</summary>
+    public const string DockerCli = "/usr/local/bin/docker";
+
     /// <summary>A read-only-by-convention busybox rootfs shared by the tests (each container gets its own bundle).</summary>
     public static string BusyboxRootfs => LazyRootfs.Value;
 
