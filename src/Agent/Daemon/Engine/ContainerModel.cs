@@ -40,8 +40,8 @@ public sealed class LogConfig
     public Dictionary<string, string>? Config { get; set; }
 }
 
-/// <summary>HostConfig as in the Docker Engine API (resource and security fields the runtime honours).</summary>
-public sealed class HostConfig
+/// <summary>Docker's Resources: the cgroup limits shared by HostConfig (create) and UpdateConfig (update).</summary>
+public class Resources
 {
     public long Memory { get; set; }
     public long MemorySwap { get; set; }
@@ -53,6 +53,11 @@ public sealed class HostConfig
     public string? CpusetMems { get; set; }
     public long? PidsLimit { get; set; }
     public ushort BlkioWeight { get; set; }
+}
+
+/// <summary>HostConfig as in the Docker Engine API (resource and security fields the runtime honours).</summary>
+public sealed class HostConfig : Resources
+{
     public List<string>? CapAdd { get; set; }
     public List<string>? CapDrop { get; set; }
     public List<string>? SecurityOpt { get; set; }

@@ -6,19 +6,9 @@ namespace ContainerConsole.Agent.Engine;
 /// The body of POST /containers/{id}/update (Docker's UpdateConfig: the Resources fields at top level plus
 /// RestartPolicy). The docker CLI sends every field; zero, null or an empty name means "leave as is".
 /// </summary>
-public sealed class UpdateRequest
+public sealed class UpdateRequest : Resources
 {
-    public long Memory { get; set; }
-    public long MemorySwap { get; set; }
     public long MemoryReservation { get; set; }
-    public long NanoCpus { get; set; }
-    public long CpuShares { get; set; }
-    public long CpuQuota { get; set; }
-    public long CpuPeriod { get; set; }
-    public string? CpusetCpus { get; set; }
-    public string? CpusetMems { get; set; }
-    public long? PidsLimit { get; set; }
-    public ushort BlkioWeight { get; set; }
     public RestartPolicy? RestartPolicy { get; set; }
 }
 
