@@ -47,9 +47,9 @@ test-deps:
 	fi
 
 test: test-deps build
-	@rc=0; \
+	@rc=0; baseline=$$(mktemp -d); tests/check-leaks.sh --baseline $$baseline; \
 	CONTAINERCONSOLE_BIN=$(CURDIR)/bin $(DOTNET) test ContainerConsole.sln -c Release --nologo -v quiet --logger "console;verbosity=normal" || rc=$$?; \
-	tests/check-leaks.sh || rc=1; \
+	tests/check-leaks.sh $$baseline || rc=1; rm -rf $$baseline; \
 	exit $$rc
 
 bench: test-deps build
