@@ -14,6 +14,21 @@ public sealed class BuildStepTests : IDisposable
     private string P(string name) => Path.Combine(_dir.Path, name);
 
     [RequiresRootFact]
+    public async Task History_names_each_build_step_still_in_the_store_as_docker_does()
+    {
+        var store = new ImageStore(P("store"), new LayerUnpacker());
+        var layer = P("layer");
+        Directory.CreateDirectory(layer);
+        File.WriteAllText(Path.Combine(layer, "f"), "content");
+        var first = await store.AddBuildStepAsync(null, new ContainerConfig(), layer, "COPY f /", null, null, CancellationToken.None);
+        var second = await store.AddBuildStepAsync(first, new ContainerConfig(), null, "ENV A=1", null, null, CancellationToken.None);
+        var third = await store.AddBuildStepAsync(second, new ContainerConfig(), null, "CMD sh", null, null, CancellationToken.None);
+
+        Assert.Equal([third, second, first], store.History(third).Select(h => h.Id));
+        Assert.Equal([second, first], store.History(second).Select(h => h.Id));
+    }
+
+    [RequiresRootFact]
     public async Task Steps_chain_layers_and_history_and_the_cache_survives_a_new_store_instance()
     {
         var store = new ImageStore(P("store"), new LayerUnpacker());

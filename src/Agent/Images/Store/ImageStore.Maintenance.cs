@@ -16,7 +16,8 @@ public sealed partial class ImageStore
 {
     /// <summary>
     /// <c>docker history</c>, newest step first. Steps that added a layer are matched to the image's diff ids in order;
-    /// the top step carries the image id and tags, as docker shows for an image whose parents it does not know.
+    /// the top step carries the image id and tags, and so does the last step of each parent image still in the store
+    /// (build steps and commits); the rest show &lt;missing&gt;, as docker does for steps it only knows from the config.
     /// </summary>
     public IReadOnlyList<ImageHistoryItem> History(string reference)
     {
@@ -41,9 +42,13 @@ public sealed partial class ImageStore
         }
 
         items.Reverse();
-        if (items.Count > 0)
+        // Docker's walk up the parent chain: each ancestor still here names the newest step of its own history.
+        for (string? image = id; image is not null && HasImage(image);)
         {
-            items[0] = items[0] with { Id = id, Tags = References.ReferencesTo(id) };
+            var index = image == id ? 0 : items.Count - (ReadConfig(image).History?.Count ?? 0);
+            if (index >= 0 && index < items.Count)
+                items[index] = items[index] with { Id = image, Tags = References.ReferencesTo(image) };
+            image = ReadStoredImage(image).Parent;
         }
 
         return items;
