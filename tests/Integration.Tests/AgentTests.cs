@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace ContainerConsole.Integration.Tests;
 
@@ -169,6 +170,13 @@ public sealed class AgentTests
         var start = await agent.PostAsync($"containers/{noBinary}/start");
         Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
         Assert.Contains("executable file not found", await start.Content.ReadAsStringAsync());
+        using (var state = JsonDocument.Parse(await agent.Http.GetStringAsync($"containers/{noBinary}/json")))
+        {
+            var s = state.RootElement.GetProperty("State");
+            Assert.Equal("created", s.GetProperty("Status").GetString()); // as dockerd keeps it
+            Assert.Equal(127, s.GetProperty("ExitCode").GetInt32());
+            Assert.Contains("executable file not found", s.GetProperty("Error").GetString());
+        }
         Assert.Empty(Leaks.ProcessesInCgroupsNamed(noBinary));
         Assert.Equal(HttpStatusCode.NotFound, (await agent.Http.GetAsync("containers/nope/json")).StatusCode);
     }

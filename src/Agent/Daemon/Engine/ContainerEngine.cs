@@ -224,13 +224,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 c.State = new ContainerRunState
                 {
                     Status = "running", Pid = init.Pid, PidStartTime = init.StartTime, ShimPid = shim.Pid, ShimStartTime = shim.StartTime,
-                    StartedAt = startedAt, RestartCount = restartCount, Health = c.State.Health,
+                    StartedAt = startedAt, RestartCount = restartCount, Health = c.State.Health, // Error and ExitCode start afresh
                 };
                 c.ManuallyStopped = false;
             }
-            catch
+            catch (Exception e)
             {
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
+                RecordFailedStart(c, e);
                 throw;
             }
             _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -243,6 +244,19 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// dockerd keeps a container whose process could not be started as Created, with the reason in State.Error and
+    /// the shell's exit code for it (127 when the command is not there, 126 when it cannot be run), as for exec.
+    /// </summary>
+    private void RecordFailedStart(ContainerModel c, Exception e)
+    {
+        if (e is OperationCanceledException || c.State.IsActive)
+            return;
+        c.State.Error = e.Message;
+        c.State.ExitCode = ExecProcess.FailureExitCode(e.Message);
+        store.Save(c);
     }
 
     public async Task KillAsync(string idOrName, string? signal, CancellationToken ct)
