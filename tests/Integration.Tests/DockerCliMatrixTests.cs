@@ -144,4 +144,13 @@ public sealed class DockerCliMatrixTests
         agent.DockerOk("run", "-d", "--name", "noports", "clibox:1", "sleep", "60");
         Assert.Equal("", agent.DockerOk("port", "noports"));
     }
+
+    [RequiresRootFact]
+    public void SearchIsRefusedWithTheReason()
+    {
+        using var agent = new AgentProcess();
+        var r = agent.Docker("search", "busybox");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("docker search is not supported by this agent", r.Stderr);
+    }
 }

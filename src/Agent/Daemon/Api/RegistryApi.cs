@@ -7,7 +7,8 @@ using ContainerConsole.Images.Store;
 
 namespace ContainerConsole.Agent.Api;
 
-/// <summary>Registries: docker pull (/images/create), push (/images/{name}/push), login (/auth) and our logout extension.</summary>
+/// <summary>Registries: docker pull (/images/create), push (/images/{name}/push), login (/auth), our logout extension, and
+/// docker search, which is refused: Docker Hub's search service is not a registry API, and registries have none.</summary>
 public static class RegistryApi
 {
     public static IServiceCollection AddRegistry(this IServiceCollection services, AgentOptions options) =>
@@ -24,6 +25,10 @@ public static class RegistryApi
             distribution.Credentials.Remove(server)
                 ? Results.Json(new { Status = "Removed login credentials for " + RegistryCredentials.NormalizeServer(server) })
                 : throw new EngineException(404, $"not logged in to {RegistryCredentials.NormalizeServer(server)}"));
+        app.MapGet("/images/search", () => Results.Json(new
+        {
+            message = "docker search is not supported by this agent: it talks the OCI distribution API, which has no search; list a registry's repositories with its /v2/_catalog",
+        }, statusCode: 501));
         return app;
     }
 
