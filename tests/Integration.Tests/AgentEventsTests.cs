@@ -139,6 +139,7 @@ public sealed class AgentEventsTests
         await EventuallyAsync(() => Inspect(agent, "late", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}"), s => s == "1 exited 5", "on-failure after the crash");
         // dockerd's rule at daemon start: always comes back even though the user stopped it, unless-stopped does not
         await EventuallyAsync(() => Inspect(agent, "always", "{{.State.Status}}"), s => s == "running", "always after agent start");
+        Assert.Equal("0", Inspect(agent, "always", "{{.RestartCount}}")); // the agent's restart, not the container's
         Assert.Equal("exited", Inspect(agent, "unless", "{{.State.Status}}"));
     }
 

@@ -39,26 +39,27 @@ public sealed partial class ContainerEngine
     {
         if (!RestartManager.ShouldRestart(c.HostConfig.RestartPolicy, c.State.ExitCode, c.ManuallyStopped, restarts.IsStoppedByUser(c.Id), c.State.RestartCount))
             return;
-        var delay = restarts.Schedule(c.Id, c.State.FinishedAt - c.State.StartedAt, ct => RestartByPolicyAsync(c, ct));
+        var delay = restarts.Schedule(c.Id, c.State.FinishedAt - c.State.StartedAt, ct => RestartByPolicyAsync(c, c.State.RestartCount + 1, ct));
         log.LogInformation("restarting container {Id} in {Delay} ms (policy {Policy})", c.Id, delay.TotalMilliseconds, c.HostConfig.RestartPolicy!.Name);
     }
 
-    private async Task RestartByPolicyAsync(ContainerModel c, CancellationToken ct)
+    private async Task RestartByPolicyAsync(ContainerModel c, int restartCount, CancellationToken ct)
     {
         if (!_containers.ContainsKey(c.Id) || c.State.IsActive)
             return;
-        await StartCoreAsync(c, c.State.RestartCount + 1, ct);
+        await StartCoreAsync(c, restartCount, ct);
     }
 
     /// <summary>
     /// dockerd's rule at daemon start: a stopped container whose policy says so is started again, always even when the
     /// user had stopped it, unless-stopped only when not (containers whose monitor died with the host come back this way).
+    /// As in dockerd, this is not a restart of the container's own doing: RestartCount starts again from 0.
     /// </summary>
     private void RestartAfterAgentStart()
     {
         foreach (var c in _containers.Values.Where(c => !c.State.IsActive && c.State.StartedAt != default))
             if (RestartManager.ShouldRestart(c.HostConfig.RestartPolicy, c.State.ExitCode, c.ManuallyStopped, canceled: false, c.State.RestartCount))
-                restarts.Schedule(c.Id, TimeSpan.Zero, ct => RestartByPolicyAsync(c, ct));
+                restarts.Schedule(c.Id, TimeSpan.Zero, ct => RestartByPolicyAsync(c, restartCount: 0, ct));
     }
 
     /// <summary>docker restart: a user's stop and start.</summary>
