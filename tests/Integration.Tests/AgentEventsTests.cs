@@ -172,6 +172,9 @@ public sealed class AgentEventsTests
         var statuses = Lines(agent.DockerOk("events", "--since", "1m", "--until", "0s", "--filter", "event=health_status", "--format", "{{.Actor.Attributes.name}} {{.Action}}"));
         Assert.Contains("good health_status: healthy", statuses);
         Assert.Contains("bad health_status: unhealthy", statuses);
+        var probeExecs = Lines(agent.DockerOk("events", "--since", "1m", "--until", "0s", "--filter", "container=bad", "--format", "{{.Action}}"));
+        Assert.Contains("exec_create: /bin/sh -c echo failing; exit 1", probeExecs); // as dockerd announces its probes
+        Assert.Contains("exec_die", probeExecs);
 
         // the checker resumes after an agent restart: new results appear in the log
         agent.Crash();

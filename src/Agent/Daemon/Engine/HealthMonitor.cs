@@ -214,8 +214,9 @@ public sealed class HealthMonitor(ContainerStore store, EventBus events, IHealth
 /// <summary>
 /// A probe through the runtime's exec (`ccrun exec --process`, or runc's), as a child of the agent: a probe is
 /// short-lived and dockerd's die with dockerd too. Output is stdout and stderr together, cut at 4096 characters.
+/// Each probe is announced as dockerd announces its probe execs: exec_create, exec_start and exec_die events.
 /// </summary>
-public sealed class RuntimeHealthProbe(AgentOptions options, ContainerStore store) : IHealthProbe
+public sealed class RuntimeHealthProbe(AgentOptions options, ContainerStore store, EventBus events) : IHealthProbe
 {
     public async Task<HealthLogEntry> RunAsync(ContainerModel c, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken ct)
     {
@@ -236,7 +237,18 @@ public sealed class RuntimeHealthProbe(AgentOptions options, ContainerStore stor
         };
         foreach (var a in new[] { "--root", options.RuntimeRoot, "exec", "--process", processFile, "--pid-file", pidFile, c.Id })
             psi.ArgumentList.Add(a);
+        var execId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var commandLine = string.Join(' ', command);
+        events.Container(c, "exec_create: " + commandLine, ("execID", execId));
         using var p = System.Diagnostics.Process.Start(psi) ?? throw new EngineException(500, "cannot start the runtime");
+        events.Container(c, "exec_start: " + commandLine, ("execID", execId));
+        var entry = await WaitAsync(p, pidFile, timeout, start, ct);
+        events.Container(c, "exec_die", ("execID", execId), ("exitCode", entry.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return entry;
+    }
+
+    private static async Task<HealthLogEntry> WaitAsync(System.Diagnostics.Process p, string pidFile, TimeSpan timeout, DateTime start, CancellationToken ct)
+    {
         p.StandardInput.Close();
         var output = new BoundedText(HealthSettings.MaxOutputLength);
         var reads = Task.WhenAll(output.ReadAsync(p.StandardOutput), output.ReadAsync(p.StandardError));
