@@ -157,6 +157,27 @@ public sealed class AgentTests
     }
 
     [RequiresRootFact]
+    public async Task A_containers_own_log_opts_override_the_agents_and_bad_ones_are_refused()
+    {
+        using var agent = new AgentProcess("--log-opt", "max-size=4k", "--log-opt", "max-file=3");
+        var id = await agent.CreateAsync(Container("i=0; while [ $i -lt 400 ]; do echo line $i; i=$((i+1)); done",
+            new { LogConfig = new { Type = "json-file", Config = new Dictionary<string, string> { ["max-file"] = "2" } } }));
+        await agent.PostAsync($"containers/{id}/start");
+        await agent.PostAsync($"containers/{id}/wait");
+
+        var log = (await agent.InspectAsync(id)).GetProperty("LogPath").GetString()!;
+        Assert.True(File.Exists(log + ".1"), "no rotated file");
+        Assert.False(File.Exists(log + ".2"), "more files kept than the container's max-file");
+        Assert.InRange(new FileInfo(log + ".1").Length, 1, 4096); // max-size from the agent
+        Assert.Equal("line 399\n", (await agent.LogsAsync(id, "stdout=1")).Last().Text);
+
+        var bad = await agent.Http.PostAsJsonAsync("containers/create", Container("true",
+            new { LogConfig = new { Type = "json-file", Config = new Dictionary<string, string> { ["compress"] = "true" } } }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("unknown log opt 'compress'", await bad.Content.ReadAsStringAsync());
+    }
+
+    [RequiresRootFact]
     public async Task BadRequestsGetDockerStyleErrors()
     {
         using var agent = new AgentProcess();

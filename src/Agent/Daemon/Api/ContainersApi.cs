@@ -148,7 +148,7 @@ public static class ContainersApi
         bool Wanted(LogEntry e) =>
             (e.Stream == "stdout" ? stdout : stderr) && (since is null || e.Time >= since) && (until is null || e.Time <= until);
 
-        var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogMaxFiles).Where(Wanted).ToList();
+        var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)).Where(Wanted).ToList();
         foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
             await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
         await body.FlushAsync(ct);

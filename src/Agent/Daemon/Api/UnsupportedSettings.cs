@@ -44,6 +44,7 @@ public static class UnsupportedSettings
         if (logType is not ("" or "json-file"))
             throw Refuse($"the {logType} logging driver (--log-driver): the agent keeps json-file logs");
         hc.LogConfig = new LogConfig { Type = "json-file", Config = hc.LogConfig?.Config };
+        LogRotation.Validate(hc.LogConfig);
         var mode = hc.NetworkMode ?? "";
         if (mode.StartsWith("container:", StringComparison.Ordinal))
             throw Refuse("sharing another container's network (--network container:...)");

@@ -459,5 +459,6 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
 
     public string LogPath(string id) => store.Log(id);
 
-    public int LogMaxFiles => options.LogMaxFiles;
+    /// <summary>How many log files the container keeps (its current one and the rotated ones).</summary>
+    public int LogFiles(ContainerModel c) => LogRotation.For(c.HostConfig.LogConfig, options).MaxFiles;
 }

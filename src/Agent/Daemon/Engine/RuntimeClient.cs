@@ -16,14 +16,15 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
     public (ProcessIdentity Shim, ProcessIdentity Init) CreateUnderMonitor(ContainerModel c, string? oomCounterFile)
     {
         var id = c.Id;
+        var rotation = LogRotation.For(c.HostConfig.LogConfig, options);
         File.Delete(store.ExitFile(id));
         File.Delete(store.RuntimeLog(id));
         var args = new List<string>
         {
             "--runtime", options.RuntimePath(c.HostConfig.Runtime), "--root", options.RuntimeRoot, "--bundle", store.Bundle(id),
             "--id", id, "--pid-file", store.PidFile(id), "--exit-file", store.ExitFile(id), "--log", store.Log(id),
-            "--log-max-size", options.LogMaxSize.ToString(CultureInfo.InvariantCulture),
-            "--log-max-files", options.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
+            "--log-max-size", rotation.MaxSize.ToString(CultureInfo.InvariantCulture),
+            "--log-max-files", rotation.MaxFiles.ToString(CultureInfo.InvariantCulture),
             "--runtime-log", store.RuntimeLog(id), "--attach-socket", options.AttachSocket(id),
         };
         if (c.Config.OpenStdin)
