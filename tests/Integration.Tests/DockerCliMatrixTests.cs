@@ -124,7 +124,7 @@ public sealed class DockerCliMatrixTests
             (["--network", "mynet"], "network mynet not found"),
             (["--dns", "192.0.2.1"], "DNS and host entries"),
             (["--add-host", "db:192.0.2.2"], "DNS and host entries"),
-            (["--device", "/dev/null"], "devices"),
+            (["--device", "/dev/no-such-device"], "error gathering device information while adding custom device \"/dev/no-such-device\""),
             (["--ulimit", "nofile=100:100"], "--ulimit"),
             (["--pid", "host"], "--pid host"),
             (["--log-driver", "syslog"], "syslog logging driver"),
@@ -152,5 +152,20 @@ public sealed class DockerCliMatrixTests
         var r = agent.Docker("search", "busybox");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("docker search is not supported by this agent", r.Stderr);
+    }
+
+    [RequiresRootFact]
+    public async Task DevicesAreHandedOverByDeviceAndPrivileged()
+    {
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        Assert.StartsWith("c", agent.DockerOk("run", "--rm", "--device", "/dev/fuse", "clibox:1", "ls", "-l", "/dev/fuse").Trim());
+        Assert.Contains("10, 200", agent.DockerOk("run", "--rm", "--device", "/dev/net/tun:/dev/tun0:r", "clibox:1", "ls", "-l", "/dev/tun0"));
+        // r only: the device cgroup refuses opening it for writing (not tun: Docker's default rules allow it anyway)
+        Assert.Contains("Operation not permitted", agent.Docker("run", "--rm", "--device", "/dev/fuse:/dev/fuse:r", "clibox:1", "sh", "-c", "echo > /dev/fuse").Stderr);
+        Assert.Contains("No such file", agent.Docker("run", "--rm", "clibox:1", "ls", "/dev/fuse").Stderr);
+        var privileged = agent.DockerOk("run", "--rm", "--privileged", "clibox:1", "ls", "/dev", "/dev/net");
+        Assert.Contains("fuse", privileged);
+        Assert.Contains("tun", privileged);
+        Assert.Contains("loop0", privileged);
     }
 }

@@ -3,7 +3,7 @@ using ContainerConsole.Agent.Engine;
 namespace ContainerConsole.Agent.Api;
 
 /// <summary>
-/// Settings of POST /containers/create the engine cannot honour yet (networking, volumes, devices). A client that asks
+/// Settings of POST /containers/create the engine cannot honour yet (networking, volumes). A client that asks
 /// for them gets a 400 naming the setting instead of a container that silently lacks them.
 /// </summary>
 public static class UnsupportedSettings
@@ -21,8 +21,6 @@ public static class UnsupportedSettings
             throw Refuse("volumes and bind mounts (-v, --mount, --volumes-from, HostConfig.Binds/Mounts/VolumesFrom, Config.Volumes)");
         if (hc.Links is { Count: > 0 })
             throw Refuse("links (--link)");
-        if (hc.Devices is { Count: > 0 })
-            throw Refuse("devices (--device, HostConfig.Devices)");
         if (hc.Dns is { Count: > 0 } || hc.ExtraHosts is { Count: > 0 })
             throw Refuse("DNS and host entries (--dns, --add-host)");
         if (hc.Ulimits is { Count: > 0 })

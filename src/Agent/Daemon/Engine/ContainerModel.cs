@@ -77,14 +77,14 @@ public sealed class HostConfig : Resources
     /// <summary>The agent's logs are always its own json-file-like log; clients (docker-py's run) read the driver here.</summary>
     public LogConfig LogConfig { get; set; } = new();
 
-    // Networking, volumes and devices are not implemented yet: kept only so create can refuse them (UnsupportedSettings).
+    // Networking and volumes are not implemented yet: kept only so create can refuse them (UnsupportedSettings).
     public Dictionary<string, JsonElement>? PortBindings { get; set; }
     public bool PublishAllPorts { get; set; }
     public List<string>? Binds { get; set; }
     public List<JsonElement>? Mounts { get; set; }
     public List<string>? VolumesFrom { get; set; }
     public List<string>? Links { get; set; }
-    public List<JsonElement>? Devices { get; set; }
+    public List<DeviceMapping>? Devices { get; set; }
     public List<string>? Dns { get; set; }
     public List<string>? ExtraHosts { get; set; }
     public List<JsonElement>? Ulimits { get; set; }

@@ -69,7 +69,14 @@ public static class SpecBuilder
             linux.MaskedPaths = [];
             linux.ReadonlyPaths = [];
             linux.Resources!.Devices = [new DeviceCgroupRule { Allow = true, Access = "rwm" }];
+            linux.Devices.AddRange(HostDevices.All());
             spec.Mounts.First(m => m.Destination == "/sys").Options.Remove("ro");
+        }
+        if (hc.Devices is { Count: > 0 } devices)
+        {
+            var (nodes, rules) = HostDevices.From(devices);
+            linux.Devices.AddRange(nodes.Where(n => !linux.Devices.Any(d => d.Path == n.Path)));
+            linux.Resources!.Devices.AddRange(rules);
         }
         if (c.ProcessLabel.Length > 0)
         {
