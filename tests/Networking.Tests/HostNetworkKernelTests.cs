@@ -14,7 +14,7 @@ public class HostNetworkKernelTests
         File.WriteAllText(Path.Combine(dir, "index.html"), marker);
         Directory.CreateDirectory(Path.Combine(dir, "cgi-bin"));
         var cgi = Path.Combine(dir, "cgi-bin", "addr");
-        File.WriteAllText(cgi, "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n");
+        File.WriteAllText(cgi, "#!/bin/busybox sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"$REMOTE_ADDR\"\n");
         File.SetUnixFileMode(cgi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return dir;
     }
@@ -121,7 +121,8 @@ public class HostNetworkKernelTests
             var c = f.Container(2, out _);
             var outside = f.Namespace(linkToHost: true);
             outside.StartHttpd(www);
-            Assert.Equal(outside.HostAddress, c.Get($"http://{outside.PeerAddress}/cgi-bin/addr")?.Trim());
+            // busybox httpd reports the peer in IPv6-mapped form.
+            Assert.Equal($"[::ffff:{outside.HostAddress}]", c.Get($"http://{outside.PeerAddress}/cgi-bin/addr")?.Trim());
         }
         finally
         {

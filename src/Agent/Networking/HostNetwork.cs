@@ -132,6 +132,7 @@ public sealed class HostNetwork : IHostNetwork, IDisposable
                 host.CreateVeth(hostEnd, peer, endpoint.Mtu);
                 var hostIndex = host.LinkIndex(hostEnd) ?? throw new InvalidOperationException($"veth {hostEnd} vanished after creation");
                 host.SetLink(hostIndex, hostEnd, masterIndex: bridge.Index, up: true);
+                host.SetHairpin(hostIndex, hostEnd);
                 var peerIndex = host.LinkIndex(peer) ?? throw new InvalidOperationException($"veth {peer} vanished after creation");
                 host.MoveToNetns(peerIndex, (int)netns.DangerousGetHandle(), peer);
             }

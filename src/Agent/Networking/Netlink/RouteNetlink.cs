@@ -15,10 +15,12 @@ internal sealed record RouteInfo(IPNetwork Destination, uint Table, byte Type);
 internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
 {
     // <linux/rtnetlink.h>, <linux/if_link.h>, <linux/if_addr.h>, <linux/veth.h>
-    internal const ushort RtmNewLink = 16, RtmDelLink = 17, RtmGetLink = 18, RtmNewAddr = 20, RtmNewRoute = 24, RtmGetRoute = 26;
+    internal const ushort RtmNewLink = 16, RtmDelLink = 17, RtmGetLink = 18, RtmSetLink = 19, RtmNewAddr = 20, RtmNewRoute = 24, RtmGetRoute = 26;
     internal const ushort Request = 0x1, Ack = 0x4, Replace = 0x100, Excl = 0x200, Create = 0x400, DumpFlag = 0x300;
     internal const ushort IflaAddress = 1, IflaIfname = 3, IflaMtu = 4, IflaLink = 5, IflaMaster = 10, IflaLinkinfo = 18,
-        IflaNetNsFd = 28, IflaLinkNetnsid = 37;
+        IflaProtinfo = 12, IflaNetNsFd = 28, IflaLinkNetnsid = 37;
+    internal const ushort IflaBrportMode = 4; // hairpin
+    internal const byte AfBridge = 7;
     internal const ushort IflaInfoKind = 1, IflaInfoData = 2, VethInfoPeer = 1;
     internal const ushort IfaAddress = 1, IfaLocal = 2;
     internal const ushort RtaDst = 1, RtaOif = 4, RtaGateway = 5, RtaTable = 15;
@@ -110,6 +112,18 @@ internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
         if (masterIndex is not null)
             m.Attribute(IflaMaster, (uint)masterIndex.Value);
         socket.Execute(m, $"configuring link {description}");
+    }
+
+    /// <summary>
+    /// Lets the bridge send a frame back out the port it came from. Needed for hairpin NAT: with br_netfilter a
+    /// container's packet to its own published port is DNATed at the bridge and bridged back to the same port.
+    /// </summary>
+    public void SetHairpin(int index, string description)
+    {
+        var m = new NetlinkMessageBuilder(RtmSetLink, Request | Ack).IfInfo(index, family: AfBridge);
+        var protinfo = m.BeginNested(IflaProtinfo | NlaNested);
+        m.Attribute(IflaBrportMode, [1]);
+        socket.Execute(m.EndNested(protinfo), $"turning on hairpin mode of {description}");
     }
 
     /// <summary>Moves a link into the network namespace open as <paramref name="netnsFd"/>.</summary>
