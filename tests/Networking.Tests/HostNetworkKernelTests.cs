@@ -102,7 +102,7 @@ public class HostNetworkKernelTests
 
             f.Network.RemovePortForwards("c1");
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetStringAsync($"http://127.0.0.1:{tcpPort + 2}/"));
-            Assert.DoesNotContain("c1", TestProcess.Run("/usr/sbin/nft", "list", "table", "ip", f.Table).Stdout);
+            Assert.DoesNotContain("comment \"c1\"", TestProcess.Run("/usr/sbin/nft", "list", "table", "ip", f.Table).Stdout);
         }
         finally
         {
