@@ -103,7 +103,7 @@ public sealed class AgentNetworkTests
         Assert.Equal("hello-all", await FetchAsync($"http://127.0.0.1:{hostPort}/index.html"));
 
         var udpPort = FreePort(ProtocolType.Udp);
-        agent.DockerOk("run", "-d", "--name", "echo", "-p", $"{udpPort}:5000/udp", Image, "nc", "-u", "-l", "-p", "5000", "-e", "cat");
+        agent.DockerOk("run", "-d", "--name", "echo", "-p", $"{udpPort}:5000/udp", Image, "sh", "-c", "exec nc -u -l -p 5000 -e cat");
         using var udp = new UdpClient();
         udp.Connect(IPAddress.Loopback, udpPort);
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -163,12 +163,12 @@ public sealed class AgentNetworkTests
         agent.DockerOk("network", "create", "unused");
         agent.DockerOk("run", "-d", "--name", "box", Image, "sleep", "300");
         agent.DockerOk("network", "connect", "--alias", "boxy", "side", "box");
-        Assert.Contains("eth1", agent.DockerOk("exec", "box", "ip", "-o", "link"));
+        Assert.Contains("eth1", agent.DockerOk("exec", "box", "sh", "-c", "ip -o link"));
         var networks = (await agent.InspectAsync("box")).GetProperty("NetworkSettings").GetProperty("Networks");
         Assert.True(networks.TryGetProperty("side", out var side));
         Assert.Contains("boxy", side.GetProperty("Aliases").EnumerateArray().Select(a => a.GetString()));
         agent.DockerOk("network", "disconnect", "side", "box");
-        Assert.DoesNotContain("eth1", agent.DockerOk("exec", "box", "ip", "-o", "link"));
+        Assert.DoesNotContain("eth1", agent.DockerOk("exec", "box", "sh", "-c", "ip -o link"));
         var pruned = agent.DockerOk("network", "prune", "-f");
         Assert.Contains("unused", pruned);
         Assert.Contains("side", pruned);

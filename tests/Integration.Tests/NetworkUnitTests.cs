@@ -46,13 +46,13 @@ internal sealed class RecordingHostNetwork : IHostNetwork
 
     public void SetPortForwards(string ownerId, IReadOnlyList<PortForward> forwards)
     {
-        Calls.Add($"forwards {ownerId[..4]} {string.Join(",", forwards.Select(f => $"{f.Protocol}:{f.HostIp?.ToString() ?? "*"}:{f.HostPort}->{f.ContainerIp}:{f.ContainerPort}"))}");
+        Calls.Add($"forwards {ownerId[4..8]} {string.Join(",", forwards.Select(f => $"{f.Protocol}:{f.HostIp?.ToString() ?? "*"}:{f.HostPort}->{f.ContainerIp}:{f.ContainerPort}"))}");
         Forwards[ownerId] = forwards;
     }
 
     public void RemovePortForwards(string ownerId)
     {
-        Calls.Add($"unforward {ownerId[..4]}");
+        Calls.Add($"unforward {ownerId[4..8]}");
         Forwards.Remove(ownerId);
     }
 
@@ -336,7 +336,7 @@ public sealed class NetworkUnitTests : IDisposable
         Assert.Equal(2, c.Networks.Count);
         var plan = m.Prepare(c, DirOf(c), [], _ => throw new InvalidOperationException());
         _host.FailAttach = "eth1";
-        Assert.Throws<InvalidOperationException>(() => m.Attach(c, plan, 77));
+        Assert.Contains("attach failed", Assert.Throws<EngineException>(() => m.Attach(c, plan, 77)).Message);
         Assert.Equal("detach eth0", _host.Calls[^1]);
         m.Release(c.Id);
         Assert.Empty(m.Get("second").Endpoints);

@@ -34,7 +34,8 @@ builder.Services.AddSingleton<RestartManager>();
 builder.Services.AddSingleton<IHealthProbe, RuntimeHealthProbe>();
 builder.Services.AddSingleton<HealthMonitor>();
 builder.Services.AddSingleton(new NetworkStore(options.NetworkDir));
-builder.Services.AddSingleton<IHostNetwork>(_ => throw new NotSupportedException("the kernel side of bridge networking (HostNetwork) is not merged yet"));
+// One netfilter table per agent, named after its default bridge (AgentOptions.HostNetworkTable), so agents sharing a host keep apart.
+builder.Services.AddSingleton<IHostNetwork>(sp => new HostNetwork(options.HostNetworkTable, sp.GetRequiredService<ILogger<HostNetwork>>()));
 builder.Services.AddSingleton<NetworkManager>();
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ExecEngine>();

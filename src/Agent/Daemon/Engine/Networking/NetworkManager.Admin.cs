@@ -73,13 +73,15 @@ public sealed partial class NetworkManager
         {
             DeclareBridge(n); // chooses the subnet when none was asked for, saves the record
         }
-        catch
+        catch (Exception e)
         {
             lock (_lock)
                 _networks.Remove(n.Id);
             store.Delete(n);
             TryRemoveBridge(n);
-            throw;
+            if (e is EngineException)
+                throw;
+            throw new EngineException(500, $"failed to create network {name}: {e.Message}");
         }
         Publish(n, "create");
         return n;

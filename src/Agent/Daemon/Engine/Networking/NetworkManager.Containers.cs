@@ -11,6 +11,9 @@ public sealed partial class NetworkManager
 {
     private const string ContainerModePrefix = "container:";
 
+    /// <summary>The owner of a container's port forwards in the agent's table (a name there must not start with a digit).</summary>
+    private static string ForwardOwner(string containerId) => "ctr_" + containerId;
+
     public static bool IsContainerMode(string? mode) => mode?.StartsWith(ContainerModePrefix, StringComparison.Ordinal) == true;
 
     public static string ContainerModeTarget(string mode) => mode[ContainerModePrefix.Length..];
@@ -24,7 +27,8 @@ public sealed partial class NetworkManager
         var mode = c.HostConfig.NetworkMode;
         if (string.IsNullOrEmpty(mode) || mode == "default")
             mode = DefaultBridge;
-        var requested = networking?.EndpointsConfig ?? [];
+        // the docker CLI names the default network "default" in EndpointsConfig too
+        var requested = (networking?.EndpointsConfig ?? []).ToDictionary(kv => kv.Key == "default" ? DefaultBridge : kv.Key, kv => kv.Value);
         c.Networks.Clear();
         if (IsContainerMode(mode))
         {
@@ -181,7 +185,16 @@ public sealed partial class NetworkManager
         lock (_lock)
             n = _networks.GetValueOrDefault(networkId) ?? throw new EngineException(404, $"network {networkId} not found");
         if (n.Subnet.Length == 0)
-            DeclareBridge(n);
+        {
+            try
+            {
+                DeclareBridge(n);
+            }
+            catch (Exception e) when (e is not EngineException)
+            {
+                throw new EngineException(500, $"failed to set up network {n.Name}: {e.Message}");
+            }
+        }
         return n;
     }
 
@@ -202,14 +215,16 @@ public sealed partial class NetworkManager
             lock (_lock)
                 store.Save(new SandboxRecord { ContainerId = c.Id, NetnsPath = netns, Ports = plan.Ports });
             if (plan.Ports.Count > 0)
-                host.SetPortForwards(c.Id, Forwards(plan.Endpoints[0].Network, plan.Endpoints[0].Endpoint, plan.Ports));
+                host.SetPortForwards(ForwardOwner(c.Id), Forwards(plan.Endpoints[0].Network, plan.Endpoints[0].Endpoint, plan.Ports));
         }
-        catch
+        catch (Exception e)
         {
             // the namespace is still the container's (its init is created, not started): take back what went in
             foreach (var name in attached)
-                host.DetachEndpoint(netns, name);
-            throw;
+                Try(() => host.DetachEndpoint(netns, name), $"detaching {name}");
+            if (e is EngineException)
+                throw;
+            throw new EngineException(500, $"failed to set up the network of container {c.Id[..12]}: {e.Message}");
         }
     }
 
@@ -236,7 +251,20 @@ public sealed partial class NetworkManager
             store.DeleteSandbox(containerId);
         }
         if (sandbox is { Ports.Count: > 0 })
-            host.RemovePortForwards(containerId);
+            Try(() => host.RemovePortForwards(ForwardOwner(containerId)), $"removing the port forwards of {containerId}");
+    }
+
+    /// <summary>Cleanup that must not hide the error being handled (or stop the rest of the cleanup).</summary>
+    private void Try(Action action, string what)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.LogWarning("{What}: {Message}", what, e.Message);
+        }
     }
 
     /// <summary>
@@ -256,7 +284,7 @@ public sealed partial class NetworkManager
             }
             var primary = EndpointsOf(sandbox.ContainerId).FirstOrDefault(x => x.Endpoint.InterfaceName == "eth0");
             if (sandbox.Ports.Count > 0 && primary.Network is not null)
-                host.SetPortForwards(sandbox.ContainerId, Forwards(primary.Network, primary.Endpoint, sandbox.Ports));
+                host.SetPortForwards(ForwardOwner(sandbox.ContainerId), Forwards(primary.Network, primary.Endpoint, sandbox.Ports));
         }
         lock (_lock)
         {
@@ -304,14 +332,16 @@ public sealed partial class NetworkManager
             {
                 host.AttachEndpoint(Endpoint(sandbox.NetnsPath, n, e, defaultRoute: false));
             }
-            catch
+            catch (Exception error)
             {
                 lock (_lock)
                 {
                     n.Endpoints.Remove(c.Id);
                     store.Save(n);
                 }
-                throw;
+                if (error is EngineException)
+                    throw;
+                throw new EngineException(500, $"failed to connect container {c.Id[..12]} to network {n.Name}: {error.Message}");
             }
         }
         c.Networks[n.Id] = config;
