@@ -16,6 +16,9 @@ public sealed class AgentNetworkTests
     // busybox httpd serving one page
     private static string[] Httpd(string text) => [Image, "sh", "-c", $"mkdir -p /www && echo {text} > /www/index.html && exec httpd -f -p 80 -h /www"];
 
+    // An HTTP GET from inside a container with nc (busybox-static's wget crashes on this host); prints the body's line.
+    private static string Get(string host) => $"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {host} 80 | tail -n 1";
+
     private static int FreePort(ProtocolType protocol = ProtocolType.Tcp)
     {
         using var s = protocol == ProtocolType.Udp
@@ -43,14 +46,17 @@ public sealed class AgentNetworkTests
         }
     }
 
-    private static string FetchFromNetns(TestNetns ns, string url)
+    private static string FetchFromNetns(TestNetns ns, string host, int port)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var r = TestEnvironment.Run(ns.Exec("/bin/busybox").First(), [.. ns.Exec("/bin/busybox").Skip(1), "wget", "-T", "3", "-qO-", url]);
-            if (r.ExitCode == 0 || DateTime.UtcNow > deadline)
-                return r.ExitCode == 0 ? r.Stdout.Trim() : $"wget failed: {r.Stderr}";
+            // busybox-static's wget crashes on this host (static glibc); nc speaks the HTTP/1.0 request instead
+            var exec = ns.Exec("/bin/busybox").ToList();
+            var r = TestEnvironment.RunWithInput(exec[0], "GET /index.html HTTP/1.0\r\n\r\n", TimeSpan.FromSeconds(10), [.. exec.Skip(1), "nc", "-w", "3", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            var body = r.Stdout.Split("\r\n\r\n", 2);
+            if ((r.ExitCode == 0 && body.Length == 2) || DateTime.UtcNow > deadline)
+                return body.Length == 2 ? body[1].Trim() : $"nc failed: {r.Stdout}{r.Stderr}";
             Thread.Sleep(200);
         }
     }
@@ -73,7 +79,7 @@ public sealed class AgentNetworkTests
             var port = FreePort();
             agent.DockerOk(["run", "-d", "--name", "web", "-p", $"{port}:80", .. Httpd("hello-tcp")]);
             Assert.Equal("hello-tcp", await FetchAsync($"http://127.0.0.1:{port}/index.html"));
-            Assert.Equal("hello-tcp", FetchFromNetns(ns, $"http://{ns.HostAddress}:{port}/index.html"));
+            Assert.Equal("hello-tcp", FetchFromNetns(ns, ns.HostAddress, port));
             Assert.Contains($"0.0.0.0:{port}->80/tcp", agent.DockerOk("ps"));
             Assert.Equal($"0.0.0.0:{port}", agent.DockerOk("port", "web", "80/tcp").Trim());
             var settings = (await agent.InspectAsync("web")).GetProperty("NetworkSettings");
@@ -134,7 +140,7 @@ public sealed class AgentNetworkTests
             agent.DockerOk("network", "create", "--subnet", "10.213.0.0/24", "appnet");
             var id = agent.DockerOk(["run", "-d", "--name", "db", "--network", "appnet", "--network-alias", "database", .. Httpd("from-db")]).Trim();
             var client = agent.Docker("run", "--rm", "--network", "appnet", Image, "sh", "-c",
-                $"nslookup db && ping -c 1 -W 3 database && wget -T 5 -qO- http://db/index.html && wget -T 5 -qO- http://{id[..12]}/index.html");
+                $"nslookup db && ping -c 1 -W 3 database && {Get("db")} && {Get(id[..12])}");
             Assert.True(client.ExitCode == 0, client.Stdout + client.Stderr);
             Assert.Contains("10.213.0.2", client.Stdout);
             Assert.Equal(2, client.Stdout.Split('\n').Count(l => l.Trim() == "from-db"));
