@@ -12,6 +12,12 @@ public sealed class AgentProcess : IDisposable
 
     public string Dir { get; } = Path.Combine(Path.GetTempPath(), "cc-agent-" + Guid.NewGuid().ToString("N")[..10]);
     public string Socket => Path.Combine(Dir, "run", "agent.sock");
+
+    /// <summary>The agent's own default bridge (--bridge): agents side by side must not share one.</summary>
+    public string Bridge { get; } = "cct" + Guid.NewGuid().ToString("N")[..6];
+
+    /// <summary>The agent's netfilter table, as ccagent derives it from --bridge (AgentOptions.HostNetworkTable).</summary>
+    public string NftTable => "containerconsole_" + Bridge;
     public HttpClient Http { get; private set; } = null!;
 
     private readonly string[] _extraArgs;
@@ -30,7 +36,7 @@ public sealed class AgentProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--data-root", Path.Combine(Dir, "data"), "--exec-root", Path.Combine(Dir, "run") }.Concat(_extraArgs))
+        foreach (var a in new[] { "--data-root", Path.Combine(Dir, "data"), "--exec-root", Path.Combine(Dir, "run"), "--bridge", Bridge }.Concat(_extraArgs))
             psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, _) => { };
@@ -124,6 +130,36 @@ public sealed class AgentProcess : IDisposable
         return frames;
     }
 
+    /// <summary>The bridges the agent made (its default one and those of its user networks) and its netfilter table.</summary>
+    public IReadOnlyList<string> Bridges()
+    {
+        var dir = Path.Combine(Dir, "data", "network", "networks");
+        var names = new List<string> { Bridge };
+        if (Directory.Exists(dir))
+        {
+            foreach (var file in Directory.EnumerateFiles(dir, "*.json"))
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(file));
+                if (doc.RootElement.TryGetProperty("BridgeName", out var b) && b.GetString() is { Length: > 0 } name && !names.Contains(name))
+                    names.Add(name);
+            }
+        }
+        return names;
+    }
+
+    // The agent keeps its bridges across restarts (as dockerd does): a test agent's go with it, so `ip link` and
+    // `nft list tables` are as before the test.
+    private void RemoveNetworking()
+    {
+        foreach (var bridge in Bridges())
+        {
+            if (TestEnvironment.Run("/usr/sbin/ip", "link", "show", bridge).ExitCode == 0)
+                TestEnvironment.Run("/usr/sbin/ip", "link", "del", bridge);
+        }
+        if (TestEnvironment.Run("/usr/sbin/nft", "list", "table", "ip", NftTable).ExitCode == 0)
+            TestEnvironment.Run("/usr/sbin/nft", "delete", "table", "ip", NftTable);
+    }
+
     public void Dispose()
     {
         try
@@ -140,6 +176,7 @@ public sealed class AgentProcess : IDisposable
             _process.WaitForExit();
         }
         Http.Dispose();
+        RemoveNetworking();
         foreach (var line in File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(Dir, StringComparison.Ordinal)))
             Assert.Fail($"leaked mount: {line}");
         if (Directory.Exists(Dir))

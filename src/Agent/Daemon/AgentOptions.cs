@@ -22,6 +22,24 @@ public sealed class AgentOptions
     /// <summary>Where ccrun, ccinit and ccshim live: next to ccagent.</summary>
     public string HelperDir { get; set; } = AppContext.BaseDirectory;
 
+    /// <summary>--bridge: the default bridge network's Linux bridge (each test agent names its own).</summary>
+    public string Bridge { get; set; } = "cc0";
+
+    /// <summary>--bip: the default bridge's address and prefix (10.1.0.1/24); empty: the first free subnet of Docker's pool.</summary>
+    public string? BridgeIp { get; set; }
+
+    /// <summary>Held while a subnet is chosen and its bridge made: shared by every agent on the host, so not under the exec root.</summary>
+    public string NetworkLockFile { get; set; } = "/run/containerconsole-networks.lock";
+
+    public string HostResolvConf { get; set; } = "/etc/resolv.conf";
+
+    /// <summary>
+    /// The agent's own netfilter table, derived from its default bridge: agents sharing a host (tests) must use distinct
+    /// bridges anyway, so their rules never mix. cc0 (the default) gives "containerconsole".
+    /// </summary>
+    public string HostNetworkTable => Bridge == "cc0" ? "containerconsole" : "containerconsole_" + Bridge;
+
+    public string NetworkDir => Path.Combine(DataRoot, "network");
     public string RuntimeRoot => Path.Combine(ExecRoot, "runtime");
     public string ContainersDir => Path.Combine(DataRoot, "containers");
     public string ShimPath => Path.Combine(HelperDir, "ccshim");
@@ -83,9 +101,13 @@ public sealed class AgentOptions
                 case "--config-file": o.ApplyConfigFile(Value()); break;
                 case "--insecure-registry": o.InsecureRegistries.Add(Value()); break;
                 case "--registry-certs-dir": o.RegistryCertsDir = Value(); break;
+                case "--bridge" or "-b": o.Bridge = Value(); break;
+                case "--bip": o.BridgeIp = Value(); break;
                 default: throw new ArgumentException($"unknown flag {a}");
             }
         }
+        if (o.Bridge.Length is 0 or > 15 || o.Bridge.Contains('/'))
+            throw new ArgumentException($"--bridge {o.Bridge}: a link name of 1 to 15 bytes");
         if (o.Hosts.Count == 0)
             o.Hosts.Add($"unix://{Path.Combine(o.ExecRoot, "agent.sock")}");
         return o;
@@ -133,6 +155,8 @@ public sealed class AgentOptions
                 case "default-runtime": DefaultRuntime = p.Value.GetString()!; break;
                 case "live-restore": LiveRestore = p.Value.GetBoolean(); break;
                 case "group": SocketGroup = p.Value.GetString(); break;
+                case "bridge": Bridge = p.Value.GetString()!; break;
+                case "bip": BridgeIp = p.Value.GetString(); break;
                 case "insecure-registries": InsecureRegistries.AddRange(p.Value.EnumerateArray().Select(h => h.GetString()!)); break;
                 case "runtimes":
                     foreach (var r in p.Value.EnumerateObject())

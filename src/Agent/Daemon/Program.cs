@@ -4,6 +4,7 @@ using ContainerConsole.Agent.Api;
 using ContainerConsole.Agent.Engine;
 using ContainerConsole.Images.Layers;
 using ContainerConsole.Images.Store;
+using ContainerConsole.Networking;
 using ContainerConsole.Runtime.Interop;
 using ContainerConsole.Runtime.Security;
 
@@ -32,6 +33,10 @@ builder.Services.AddSingleton<EventBus>();
 builder.Services.AddSingleton<RestartManager>();
 builder.Services.AddSingleton<IHealthProbe, RuntimeHealthProbe>();
 builder.Services.AddSingleton<HealthMonitor>();
+builder.Services.AddSingleton(new NetworkStore(options.NetworkDir));
+// One netfilter table per agent, named after its default bridge (AgentOptions.HostNetworkTable), so agents sharing a host keep apart.
+builder.Services.AddSingleton<IHostNetwork>(sp => new HostNetwork(options.HostNetworkTable, sp.GetRequiredService<ILogger<HostNetwork>>()));
+builder.Services.AddSingleton<NetworkManager>();
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ExecEngine>();
 builder.Services.AddSingleton<ContainerExport>();
@@ -77,6 +82,7 @@ var swept = await app.Services.GetRequiredService<ImageStore>().SweepAsync(Cance
 if (swept != new SweepResult(0, 0, 0))
     app.Logger.LogInformation("Image store: removed {Temp} temporary entries, {Blobs} orphan blobs and {Layers} orphan layers left by an interrupted operation",
         swept.TempEntries, swept.OrphanBlobs, swept.OrphanLayers);
+app.Services.GetRequiredService<NetworkManager>().Initialize(); // before the containers: their endpoints are reconciled against it
 app.Services.GetRequiredService<ContainerEngine>().Restore();
 app.Services.GetRequiredService<ExecEngine>().Restore();
 
@@ -133,6 +139,7 @@ app.MapCommitApi();
 app.MapImportExportApi();
 app.MapBuildApi();
 app.MapEventsApi();
+app.MapNetworksApi();
 app.MapNotYetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -12,11 +12,16 @@ public static class ContainersApi
     public static IEndpointRouteBuilder MapContainersApi(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/containers");
-        g.MapGet("/json", (ContainerEngine engine, ContainerStore store, ImageStore images, string? all, int? limit, string? size, string? filters) =>
+        g.MapGet("/json", (ContainerEngine engine, ContainerStore store, ImageStore images, NetworkManager network, string? all, int? limit, string? size, string? filters) =>
         {
             var filter = new ContainerListFilter(DockerFilters.Parse(filters, ContainerListFilter.Known), IsTrue(all), limit ?? 0, engine.Get, images.Resolve);
             var withSize = IsTrue(size);
-            return Results.Json(filter.Apply(engine.All).Select(c => DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null)));
+            return Results.Json(filter.Apply(engine.All).Select(c =>
+            {
+                var summary = DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null);
+                NetworkViews.AddToSummary(summary, c, network);
+                return summary;
+            }));
         });
         g.MapPost("/create", async (ContainerEngine engine, CreateContainerRequest body, string? name, string? platform, CancellationToken ct) =>
         {
@@ -27,10 +32,10 @@ public static class ContainersApi
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
             return Results.Json(new { c.Id, Warnings = Array.Empty<string>() }, statusCode: 201);
         });
-        g.MapGet("/{id}/json", (ContainerEngine engine, ContainerStore store, string id) =>
+        g.MapGet("/{id}/json", (ContainerEngine engine, ContainerStore store, NetworkManager network, string id) =>
         {
             var c = engine.Get(id);
-            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id), engine.IsRestarting(c)));
+            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id), engine.IsRestarting(c), NetworkViews.Settings(c, network)));
         });
         g.MapPost("/{id}/start", async (ContainerEngine engine, string id, CancellationToken ct) =>
         {

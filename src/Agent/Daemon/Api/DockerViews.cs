@@ -81,7 +81,7 @@ public static class DockerViews
         };
     }
 
-    public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir, bool restarting) => new
+    public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir, bool restarting, object networkSettings) => new
     {
         c.Id,
         Created = Rfc3339(c.Created),
@@ -120,12 +120,7 @@ public static class DockerViews
         HostConfig = c.HostConfig,
         Config = c.Config,
         GraphDriver = new { Name = "overlay", Data = new { LowerDir = c.Rootfs, UpperDir = upperDir, WorkDir = workDir } },
-        // No networks yet: empty, not absent (docker port dereferences Ports).
-        NetworkSettings = new
-        {
-            Bridge = "", SandboxID = "", SandboxKey = "", Ports = new Dictionary<string, object>(), Networks = new Dictionary<string, object>(),
-            IPAddress = "", Gateway = "", MacAddress = "",
-        },
+        NetworkSettings = networkSettings,
         Mounts = Array.Empty<object>(),
     };
 }

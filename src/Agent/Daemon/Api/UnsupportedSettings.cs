@@ -3,26 +3,19 @@ using ContainerConsole.Agent.Engine;
 namespace ContainerConsole.Agent.Api;
 
 /// <summary>
-/// Settings of POST /containers/create the engine cannot honour yet (networking, volumes). A client that asks
+/// Settings of POST /containers/create the engine cannot honour yet (volumes and the like). A client that asks
 /// for them gets a 400 naming the setting instead of a container that silently lacks them.
 /// </summary>
 public static class UnsupportedSettings
 {
-    /// <summary>The network modes the engine has: its own loopback-only namespace, or the host's.</summary>
-    private static readonly string[] NetworkModes = ["", "default", "bridge", "none", "host"];
-
     /// <summary>Throws for what the engine cannot do; names the log driver it uses when the client left it empty.</summary>
     public static void Check(CreateContainerRequest request)
     {
         var hc = request.HostConfig ?? new HostConfig();
-        if (hc.PortBindings is { Count: > 0 } || hc.PublishAllPorts)
-            throw Refuse("port publishing (-p, -P, HostConfig.PortBindings/PublishAllPorts)");
         if (hc.Binds is { Count: > 0 } || hc.Mounts is { Count: > 0 } || hc.VolumesFrom is { Count: > 0 } || request.Volumes is { Count: > 0 })
             throw Refuse("volumes and bind mounts (-v, --mount, --volumes-from, HostConfig.Binds/Mounts/VolumesFrom, Config.Volumes)");
         if (hc.Links is { Count: > 0 })
             throw Refuse("links (--link)");
-        if (hc.Dns is { Count: > 0 } || hc.ExtraHosts is { Count: > 0 })
-            throw Refuse("DNS and host entries (--dns, --add-host)");
         if (hc.Ulimits is { Count: > 0 })
             throw Refuse("resource limits (--ulimit, HostConfig.Ulimits)");
         if (hc.GroupAdd is { Count: > 0 })
@@ -43,12 +36,6 @@ public static class UnsupportedSettings
             throw Refuse($"the {logType} logging driver (--log-driver): the agent keeps json-file logs");
         hc.LogConfig = new LogConfig { Type = "json-file", Config = hc.LogConfig?.Config };
         LogRotation.Validate(hc.LogConfig);
-        var mode = hc.NetworkMode ?? "";
-        if (mode.StartsWith("container:", StringComparison.Ordinal))
-            throw Refuse("sharing another container's network (--network container:...)");
-        if (!NetworkModes.Contains(mode))
-            // 400, not dockerd's 404: the docker CLI takes a 404 from create for a missing image and tries to pull it.
-            throw EngineException.BadRequest($"network {mode} not found: this agent has no networks yet (use the default, none or host)");
     }
 
     /// <summary>docker run --platform: the agent runs linux/amd64 only (it emulates nothing).</summary>

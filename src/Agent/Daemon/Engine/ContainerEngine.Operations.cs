@@ -35,6 +35,7 @@ public sealed partial class ContainerEngine
             var oldName = c.Name;
             c.Name = newName;
             store.Save(c);
+            network.Renamed(c);
             events.Container(c, "rename", ("oldName", "/" + oldName));
         }
         finally

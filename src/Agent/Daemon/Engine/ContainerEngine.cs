@@ -17,7 +17,7 @@ namespace ContainerConsole.Agent.Engine;
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
 public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach,
-    EventBus events, RestartManager restarts, HealthMonitor health, ILogger<ContainerEngine> log)
+    EventBus events, RestartManager restarts, HealthMonitor health, NetworkManager network, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -59,6 +59,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             c.State.FinishedAt = DateTime.UtcNow;
             store.Save(c);
         }
+        network.Restore(_containers.Values);
         RestartAfterAgentStart();
     }
 
@@ -126,6 +127,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 c.HostConfig.Runtime ??= options.DefaultRuntime;
                 options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
+                network.ResolveAtCreate(c, req.NetworkingConfig, Get);
                 WriteSpec(c);
                 store.Save(c);
             }
@@ -146,9 +148,10 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     }
 
     /// <summary>The bundle's config.json from the container's settings (at create, and again after an update).</summary>
-    private void WriteSpec(ContainerModel c)
+    private void WriteSpec(ContainerModel c, string? joinNetns = null)
     {
         var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id), options.IsBuiltinRuntime(c.HostConfig.Runtime));
+        network.ApplyToSpec(c, spec, store.Dir(c.Id), joinNetns);
         AtomicFile.Write(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
     }
 
@@ -179,6 +182,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 req.User = ic.User;
             req.StopSignal ??= ic.StopSignal;
             req.Healthcheck = HealthSettings.Merge(req.Healthcheck, ic.Healthcheck);
+            req.ExposedPorts = MergeExposedPorts(req.ExposedPorts, ic.ExposedPorts?.Keys);
             if (ic.Labels is not null)
                 req.Labels = new Dictionary<string, string>(ic.Labels.Concat((req.Labels ?? []).Where(l => !ic.Labels.ContainsKey(l.Key))));
         }
@@ -204,6 +208,16 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         try
         {
             var cgroup = new CgroupManagerFactory().Create($"/containerconsole/{c.Id}");
+            var plan = network.Prepare(c, store.Dir(c.Id), ExposedPortKeys(c), Get); // addresses, ports, name files
+            try
+            {
+                WriteSpec(c, plan.JoinNetns);
+            }
+            catch
+            {
+                network.Release(c.Id);
+                throw;
+            }
             if (!options.IsBuiltinRuntime(c.HostConfig.Runtime))
                 RootfsMount.Mount(c.Rootfs, store.Upper(c.Id), store.Work(c.Id), Path.Combine(store.Bundle(c.Id), "rootfs"));
             try
@@ -213,6 +227,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 var startedAt = DateTime.UtcNow; // before start: a quick container may finish before start returns
                 try
                 {
+                    network.Attach(c, plan, init.Pid); // its namespace exists now; its process has not run yet
                     await runtime.StartAsync(c, ct);
                 }
                 catch
@@ -231,6 +246,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             catch (Exception e)
             {
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
+                network.Release(c.Id);
                 RecordFailedStart(c, e);
                 throw;
             }
@@ -361,6 +377,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             c.State.Status = "removing";
             await runtime.DeleteAsync(c, ct);
             RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
+            network.Release(c.Id);
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
             labeler.Release(new ContainerLabels(c.ProcessLabel, c.MountLabel));
@@ -419,6 +436,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                     log.LogWarning("cleaning up runtime state of {Id}: {Message}", c.Id, e.Message);
                 }
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
+                network.Release(c.Id);
                 store.Save(c);
                 log.LogInformation("container {Id} exited with {Code}{Oom}", c.Id, exit.ExitCode, c.State.OOMKilled ? " (OOM killed)" : "");
             }

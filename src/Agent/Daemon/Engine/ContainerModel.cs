@@ -24,6 +24,8 @@ public class ContainerConfig
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
     public HealthConfig? Healthcheck { get; set; }
+    /// <summary>"80/tcp": {} — the ports -P publishes (the image's are merged in at create).</summary>
+    public Dictionary<string, JsonElement>? ExposedPorts { get; set; }
     /// <summary>Anonymous volumes (docker run -v /path): refused at create until volumes exist.</summary>
     public Dictionary<string, JsonElement>? Volumes { get; set; }
 }
@@ -73,6 +75,8 @@ public sealed class HostConfig : Resources
     public bool? Init { get; set; }
     /// <summary>The terminal's initial [height, width] (API 1.42+).</summary>
     public List<uint>? ConsoleSize { get; set; }
+    public List<string>? DnsSearch { get; set; }
+    public List<string>? DnsOptions { get; set; }
 
     /// <summary>The agent's logs are always its own json-file-like log; clients (docker-py's run) read the driver here.</summary>
     public LogConfig LogConfig { get; set; } = new();
@@ -100,13 +104,14 @@ public sealed class HostConfig : Resources
 public sealed class CreateContainerRequest : ContainerConfig
 {
     public HostConfig? HostConfig { get; set; }
+    public NetworkingConfig? NetworkingConfig { get; set; }
 
     public ContainerConfig ToConfig() => new()
     {
         Hostname = Hostname, User = User, AttachStdin = AttachStdin, AttachStdout = AttachStdout, AttachStderr = AttachStderr,
         Tty = Tty, OpenStdin = OpenStdin, StdinOnce = StdinOnce, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
         Image = Image, WorkingDir = WorkingDir, Labels = Labels, StopSignal = StopSignal, StopTimeout = StopTimeout,
-        Healthcheck = Healthcheck,
+        Healthcheck = Healthcheck, ExposedPorts = ExposedPorts,
     };
 }
 
@@ -148,6 +153,8 @@ public sealed class ContainerModel
     public string MountLabel { get; set; } = "";
     /// <summary>The user stopped or killed it (dockerd's HasBeenManuallyStopped): unless-stopped keeps it down even across agent restarts.</summary>
     public bool ManuallyStopped { get; set; }
+    /// <summary>The networks it joins at each start, by network id (HostConfig.NetworkMode's first).</summary>
+    public Dictionary<string, EndpointConfig> Networks { get; set; } = [];
 }
 
 /// <summary>The record ccshim writes when the container exits.</summary>
