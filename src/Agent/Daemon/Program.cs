@@ -32,6 +32,8 @@ builder.Services.AddSingleton<EventBus>();
 builder.Services.AddSingleton<RestartManager>();
 builder.Services.AddSingleton<IHealthProbe, RuntimeHealthProbe>();
 builder.Services.AddSingleton<HealthMonitor>();
+builder.Services.AddSingleton(sp => new ContainerConsole.Agent.Engine.Volumes.VolumeStore(Path.Combine(options.DataRoot, "volumes"),
+    sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<ContainerConsole.Agent.Engine.Volumes.VolumeStore>>()));
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ExecEngine>();
 builder.Services.AddSingleton<ContainerExport>();
@@ -77,6 +79,7 @@ var swept = await app.Services.GetRequiredService<ImageStore>().SweepAsync(Cance
 if (swept != new SweepResult(0, 0, 0))
     app.Logger.LogInformation("Image store: removed {Temp} temporary entries, {Blobs} orphan blobs and {Layers} orphan layers left by an interrupted operation",
         swept.TempEntries, swept.OrphanBlobs, swept.OrphanLayers);
+app.Services.GetRequiredService<ContainerConsole.Agent.Engine.Volumes.VolumeStore>().Load();
 app.Services.GetRequiredService<ContainerEngine>().Restore();
 app.Services.GetRequiredService<ExecEngine>().Restore();
 
@@ -94,7 +97,10 @@ app.Use(async (ctx, next) =>
     });
     var m = versionPrefix.Match(path);
     if (m.Success)
+    {
         ctx.Request.Path = path[m.Length..];
+        ctx.Items[VolumesApi.ApiVersionItem] = m.Value[2..];
+    }
     try
     {
         await next(ctx);
@@ -133,6 +139,7 @@ app.MapCommitApi();
 app.MapImportExportApi();
 app.MapBuildApi();
 app.MapEventsApi();
+app.MapVolumesApi();
 app.MapNotYetApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>

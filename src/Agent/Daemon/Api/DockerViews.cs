@@ -26,7 +26,7 @@ public static class DockerViews
             ["Status"] = StatusText(c.State, DateTime.UtcNow),
             ["HostConfig"] = new { NetworkMode = c.HostConfig.NetworkMode ?? "default" },
             ["NetworkSettings"] = new { Networks = new Dictionary<string, object>() },
-            ["Mounts"] = Array.Empty<object>(),
+            ["Mounts"] = Mounts(c),
         };
         if (size is { } s)
         {
@@ -126,6 +126,23 @@ public static class DockerViews
             Bridge = "", SandboxID = "", SandboxKey = "", Ports = new Dictionary<string, object>(), Networks = new Dictionary<string, object>(),
             IPAddress = "", Gateway = "", MacAddress = "",
         },
-        Mounts = Array.Empty<object>(),
+        Mounts = Mounts(c),
     };
+
+    /// <summary>Docker's "Mounts": Name and Driver for volumes only.</summary>
+    public static Dictionary<string, object>[] Mounts(ContainerModel c) =>
+        c.MountPoints.Select(m =>
+        {
+            var view = new Dictionary<string, object> { ["Type"] = m.Type };
+            if (m.Type == "volume")
+                view["Name"] = m.Name;
+            view["Source"] = m.Source;
+            view["Destination"] = m.Destination;
+            if (m.Type == "volume")
+                view["Driver"] = m.Driver;
+            view["Mode"] = m.Mode;
+            view["RW"] = m.RW;
+            view["Propagation"] = m.Propagation;
+            return view;
+        }).ToArray();
 }

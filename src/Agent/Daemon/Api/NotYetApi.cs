@@ -1,14 +1,14 @@
 namespace ContainerConsole.Agent.Api;
 
 /// <summary>
-/// Networks and volumes come with a later issue. Until then their endpoints answer with what is missing, not with the
+/// Networks come with a later issue. Until then their endpoints answer with what is missing, not with the
 /// docker CLI's "check if the server supports the requested API version" that a bare 404 produces.
 /// </summary>
 public static class NotYetApi
 {
     public static IEndpointRouteBuilder MapNotYetApi(this IEndpointRouteBuilder app)
     {
-        foreach (var (prefix, what) in new[] { ("/networks", "networks"), ("/volumes", "volumes") })
+        foreach (var (prefix, what) in new[] { ("/networks", "networks") })
         {
             app.MapMethods(prefix, ["GET", "POST", "DELETE"], () => NotSupported(what));
             app.MapMethods(prefix + "/{**rest}", ["GET", "POST", "DELETE"], () => NotSupported(what));

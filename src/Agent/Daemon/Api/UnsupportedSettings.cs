@@ -3,7 +3,7 @@ using ContainerConsole.Agent.Engine;
 namespace ContainerConsole.Agent.Api;
 
 /// <summary>
-/// Settings of POST /containers/create the engine cannot honour yet (networking, volumes, devices). A client that asks
+/// Settings of POST /containers/create the engine cannot honour yet (networking, devices). A client that asks
 /// for them gets a 400 naming the setting instead of a container that silently lacks them.
 /// </summary>
 public static class UnsupportedSettings
@@ -17,8 +17,6 @@ public static class UnsupportedSettings
         var hc = request.HostConfig ?? new HostConfig();
         if (hc.PortBindings is { Count: > 0 } || hc.PublishAllPorts)
             throw Refuse("port publishing (-p, -P, HostConfig.PortBindings/PublishAllPorts)");
-        if (hc.Binds is { Count: > 0 } || hc.Mounts is { Count: > 0 } || hc.VolumesFrom is { Count: > 0 } || request.Volumes is { Count: > 0 })
-            throw Refuse("volumes and bind mounts (-v, --mount, --volumes-from, HostConfig.Binds/Mounts/VolumesFrom, Config.Volumes)");
         if (hc.Links is { Count: > 0 })
             throw Refuse("links (--link)");
         if (hc.Devices is { Count: > 0 })

@@ -17,7 +17,7 @@ namespace ContainerConsole.Agent.Engine;
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
 public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach,
-    EventBus events, RestartManager restarts, HealthMonitor health, ILogger<ContainerEngine> log)
+    EventBus events, RestartManager restarts, HealthMonitor health, Volumes.VolumeStore volumes, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -48,6 +48,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (shim.IsAlive)
             {
                 attach.Started(c.Id);
+                ReadoptVolumes(c);
                 health.Start(c, fresh: false);
                 log.LogInformation("re-adopted running container {Id} (pid {Pid}, monitor {Shim})", c.Id, c.State.Pid, c.State.ShimPid);
                 continue;
@@ -59,6 +60,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             c.State.FinishedAt = DateTime.UtcNow;
             store.Save(c);
         }
+        volumes.UnmountUnused();
         RestartAfterAgentStart();
     }
 
@@ -122,15 +124,18 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             Directory.CreateDirectory(Path.Combine(store.Bundle(c.Id), "rootfs"));
             Directory.CreateDirectory(store.Upper(c.Id));
             Directory.CreateDirectory(store.Work(c.Id));
+            var createdVolumes = new List<string>();
             try
             {
                 c.HostConfig.Runtime ??= options.DefaultRuntime;
                 options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
+                c.MountPoints = ResolveMounts(req, imageId, createdVolumes);
                 WriteSpec(c);
                 store.Save(c);
             }
             catch
             {
+                RemoveCreatedVolumes(createdVolumes);
                 labeler.Release(labels);
                 store.Remove(c.Id);
                 throw;
@@ -208,6 +213,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 RootfsMount.Mount(c.Rootfs, store.Upper(c.Id), store.Work(c.Id), Path.Combine(store.Bundle(c.Id), "rootfs"));
             try
             {
+                await AcquireVolumesAsync(c, ct);
                 var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
                 attach.Started(c.Id); // created, not started: attached clients miss no output
                 var startedAt = DateTime.UtcNow; // before start: a quick container may finish before start returns
@@ -230,6 +236,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             catch
             {
+                ReleaseVolumes(c);
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
                 throw;
             }
@@ -325,7 +332,10 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         events.Container(c, "unpause");
     }
 
-    public async Task RemoveAsync(string idOrName, bool force, CancellationToken ct)
+    public Task RemoveAsync(string idOrName, bool force, CancellationToken ct) => RemoveAsync(idOrName, force, removeVolumes: false, ct);
+
+    /// <summary>docker rm; <paramref name="removeVolumes"/> (rm -v, --rm) also removes the container's anonymous volumes.</summary>
+    public async Task RemoveAsync(string idOrName, bool force, bool removeVolumes, CancellationToken ct)
     {
         var c = Get(idOrName);
         if (force)
@@ -347,8 +357,11 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             c.State.Status = "removing";
             await runtime.DeleteAsync(c, ct);
             RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
+            ReleaseVolumes(c);
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
+            if (removeVolumes)
+                RemoveAnonymousVolumes(c);
             labeler.Release(new ContainerLabels(c.ProcessLabel, c.MountLabel));
             restarts.Reset(c.Id);
             health.Stop(c.Id);
@@ -405,6 +418,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                     log.LogWarning("cleaning up runtime state of {Id}: {Message}", c.Id, e.Message);
                 }
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
+                ReleaseVolumes(c);
                 store.Save(c);
                 log.LogInformation("container {Id} exited with {Code}{Oom}", c.Id, exit.ExitCode, c.State.OOMKilled ? " (OOM killed)" : "");
             }
@@ -431,7 +445,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     {
         try
         {
-            await RemoveAsync(c.Id, force: false, CancellationToken.None);
+            await RemoveAsync(c.Id, force: false, removeVolumes: true, CancellationToken.None);
         }
         catch (EngineException e)
         {

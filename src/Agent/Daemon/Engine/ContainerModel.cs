@@ -24,7 +24,7 @@ public class ContainerConfig
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
     public HealthConfig? Healthcheck { get; set; }
-    /// <summary>Anonymous volumes (docker run -v /path): refused at create until volumes exist.</summary>
+    /// <summary>Anonymous volumes (docker run -v /path): each path gets a volume unless a mount covers it.</summary>
     public Dictionary<string, JsonElement>? Volumes { get; set; }
 }
 
@@ -106,7 +106,7 @@ public sealed class CreateContainerRequest : ContainerConfig
         Hostname = Hostname, User = User, AttachStdin = AttachStdin, AttachStdout = AttachStdout, AttachStderr = AttachStderr,
         Tty = Tty, OpenStdin = OpenStdin, StdinOnce = StdinOnce, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
         Image = Image, WorkingDir = WorkingDir, Labels = Labels, StopSignal = StopSignal, StopTimeout = StopTimeout,
-        Healthcheck = Healthcheck,
+        Healthcheck = Healthcheck, Volumes = Volumes,
     };
 }
 
@@ -148,6 +148,8 @@ public sealed class ContainerModel
     public string MountLabel { get; set; } = "";
     /// <summary>The user stopped or killed it (dockerd's HasBeenManuallyStopped): unless-stopped keeps it down even across agent restarts.</summary>
     public bool ManuallyStopped { get; set; }
+    /// <summary>The mounts resolved at create (volumes, binds, tmpfs): the spec's user mounts and inspect's "Mounts".</summary>
+    public List<Volumes.MountPoint> MountPoints { get; set; } = [];
 }
 
 /// <summary>The record ccshim writes when the container exits.</summary>
