@@ -194,6 +194,34 @@ public sealed class AgentVolumeTests
     }
 
     [RequiresRootFact]
+    public async Task CopyToAndFromAStoppedContainerReachesItsVolumeNotTheLayer()
+    {
+        using var agent = await AgentProcess.WithBusyboxImageAsync("volbox:1");
+        agent.DockerOk("run", "--name", "cpc", "-v", "cpvol:/data", "-v", "rovol:/ro:ro", "volbox:1", "sh", "-c", "echo from-container > /data/in.txt");
+        var id = agent.DockerOk("inspect", "-f", "{{.Id}}", "cpc").Trim();
+        var volumeData = Path.Combine(agent.Dir, "data", "volumes", "cpvol", "_data");
+        var upper = Path.Combine(agent.Dir, "data", "containers", id, "upper");
+        var local = Directory.CreateTempSubdirectory("cc-cpvol-").FullName;
+        try
+        {
+            agent.DockerOk("cp", "cpc:/data/in.txt", local);
+            Assert.Equal("from-container\n", File.ReadAllText(Path.Combine(local, "in.txt")));
+            File.WriteAllText(Path.Combine(local, "put.txt"), "put\n");
+            agent.DockerOk("cp", Path.Combine(local, "put.txt"), "cpc:/data/");
+            Assert.Equal("put\n", File.ReadAllText(Path.Combine(volumeData, "put.txt")));
+            Assert.False(File.Exists(Path.Combine(upper, "data", "put.txt")));
+            Assert.NotEqual(0, agent.Docker("cp", Path.Combine(local, "put.txt"), "cpc:/ro/").ExitCode);
+            Assert.Equal("", agent.DockerOk("run", "--rm", "-v", "rovol:/r", "volbox:1", "ls", "/r"));
+            Assert.DoesNotContain("/data", agent.DockerOk("diff", "cpc").Split('\n').Where(l => l.StartsWith("A /data/", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+        }
+        Assert.Equal(0, MountsUnder(agent.Dir));
+    }
+
+    [RequiresRootFact]
     public async Task VolumesSurviveAnAgentRestartAndHalfCreatedOnesAreSwept()
     {
         using var agent = await AgentProcess.WithBusyboxImageAsync("volbox:1");

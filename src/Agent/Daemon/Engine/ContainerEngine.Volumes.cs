@@ -1,4 +1,7 @@
+using System.Text;
 using ContainerConsole.Agent.Engine.Volumes;
+using ContainerConsole.Runtime.Interop;
+using static ContainerConsole.Runtime.Plan.KernelConstants;
 
 namespace ContainerConsole.Agent.Engine;
 
@@ -136,7 +139,7 @@ public sealed partial class ContainerEngine
             var toPopulate = acquired.Where(m => !m.NoCopy && VolumeCopyUp.IsEmpty(m.Source)).ToList();
             if (toPopulate.Count == 0)
                 return;
-            using var view = OpenOverlayView(c, writable: false);
+            using var view = OpenOverlayView(c, writable: false, withMounts: false);
             foreach (var m in toPopulate)
             {
                 if (await VolumeCopyUp.CopyAsync(view, m.Destination, m.Source, log, ct))
@@ -157,6 +160,51 @@ public sealed partial class ContainerEngine
         foreach (var m in c.MountPoints.Where(m => m.Type == "volume"))
             volumes.Release(m, c.Id);
     }
+
+    /// <summary>
+    /// A stopped container's volumes and binds mounted into its overlay view (for docker cp), each destination resolved
+    /// inside the view's root (openat2 RESOLVE_IN_ROOT) and mounted through that descriptor, so an image symlink cannot
+    /// place it outside. Read-only where the container has it read-only, or where the view is. A destination the image
+    /// lacks is skipped (the runtime creates it at the first start): cp there reaches the layer. tmpfs mounts hold nothing
+    /// while the container is stopped, so cp reaches the layer below them, as with dockerd.
+    /// </summary>
+    private static unsafe void BindMountsIntoView(ContainerModel c, RootDir root, bool writable)
+    {
+        var ordered = c.MountPoints.Where(m => m.Type is "bind" or "volume")
+            .OrderBy(m => m.Destination.Split('/', StringSplitOptions.RemoveEmptyEntries).Length);
+        foreach (var m in ordered)
+        {
+            Microsoft.Win32.SafeHandles.SafeFileHandle fd;
+            try
+            {
+                fd = root.Resolve(m.Destination, RootDir.O_PATH);
+            }
+            catch (SyscallException e) when (e.Errno is RootDir.ENOENT or RootDir.ENOTDIR)
+            {
+                continue;
+            }
+            using (fd)
+            {
+                var target = $"/proc/self/fd/{(int)fd.DangerousGetHandle()}";
+                fixed (byte* s = Z(m.Source), t = Z(target))
+                {
+                    if (Tmds.Linux.LibC.mount(s, t, null, (Tmds.Linux.ulong_t)(MS_BIND | MS_REC), null) != 0)
+                        throw new EngineException(500, $"mounting {m.Source} at {m.Destination} for the copy: {SyscallException.Last("mount", m.Source).Message}");
+                }
+            }
+            if (m.RW && writable)
+                continue;
+            // The remount must name the new mount, so the destination is opened again (the old fd is the directory underneath).
+            using var mounted = root.Resolve(m.Destination, RootDir.O_PATH);
+            fixed (byte* t = Z($"/proc/self/fd/{(int)mounted.DangerousGetHandle()}"))
+            {
+                if (Tmds.Linux.LibC.mount(null, t, null, (Tmds.Linux.ulong_t)(MS_BIND | MS_REMOUNT | MS_RDONLY), null) != 0)
+                    throw new EngineException(500, $"making {m.Destination} read-only for the copy: {SyscallException.Last("remount", m.Destination).Message}");
+            }
+        }
+    }
+
+    private static byte[] Z(string s) => Encoding.UTF8.GetBytes(s + "\0");
 
     private void ReadoptVolumes(ContainerModel c)
     {
