@@ -38,6 +38,8 @@ public sealed class AgentVolumeTests
         Assert.Equal("", agent.DockerOk("volume", "ls", "-q"));
         Assert.False(Directory.Exists(Path.Combine(agent.Dir, "data", "volumes", "data")));
         agent.DockerOk("volume", "rm", "-f", "data"); // -f: missing is fine
+        var events = Lines(agent.DockerOk("events", "--since", "0", "--until", "0s", "--filter", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}"));
+        Assert.Equal(["create data", "mount data", "unmount data", "mount data", "unmount data", "destroy data"], events);
     }
 
     [RequiresRootFact]
