@@ -82,6 +82,15 @@ public sealed class VolumeUnitTests
     }
 
     [Fact]
+    public void RelabelChoosesTheSharedOrThePrivateLabelAndRefusesSystemDirectories()
+    {
+        Assert.Equal("system_u:object_r:container_file_t:s0", SeLinuxRelabel.LabelFor("z", "system_u:object_r:container_file_t:s0:c1,c2"));
+        Assert.Equal("system_u:object_r:container_file_t:s0:c1,c2", SeLinuxRelabel.LabelFor("Z", "system_u:object_r:container_file_t:s0:c1,c2"));
+        Assert.Equal("relabeling content in /usr is not allowed", Error(() => SeLinuxRelabel.Check("/usr")));
+        SeLinuxRelabel.Check("/srv/data/app");
+    }
+
+    [Fact]
     public void StoreCreatesIdempotentlyRemovesAndSweepsUnfinishedVolumes()
     {
         var dir = Directory.CreateTempSubdirectory("cc-volstore-").FullName;

@@ -21,7 +21,7 @@ public sealed partial class ContainerEngine
     /// destinations not taken, then anonymous volumes for Config.Volumes and the image's VOLUMEs not yet covered.
     /// Volumes this call creates are listed in <paramref name="created"/> so a failed create can remove them.
     /// </summary>
-    private List<MountPoint> ResolveMounts(CreateContainerRequest req, string imageId, List<string> created)
+    private List<MountPoint> ResolveMounts(CreateContainerRequest req, string imageId, string mountLabel, List<string> created)
     {
         var hc = req.HostConfig ?? new HostConfig();
         var requests = (hc.Binds ?? []).Select(MountSyntax.ParseBind).Concat((hc.Mounts ?? []).Select(MountSyntax.ParseMount)).ToList();
@@ -32,7 +32,7 @@ public sealed partial class ContainerEngine
             if (!taken.Add(destination))
                 throw EngineException.BadRequest($"Duplicate mount point: {destination}");
         }
-        var points = requests.Select(r => Resolve(r, created)).ToList();
+        var points = requests.Select(r => Resolve(r, mountLabel, created)).ToList();
 
         foreach (var spec in hc.VolumesFrom ?? [])
         {
@@ -62,20 +62,13 @@ public sealed partial class ContainerEngine
         {
             var destination = MountSyntax.CleanDestination(path, "volume", $"invalid volume specification: '{path}': ");
             if (taken.Add(destination))
-                points.Add(Resolve(new MountRequest("volume", "", destination), created));
+                points.Add(Resolve(new MountRequest("volume", "", destination), mountLabel, created));
         }
         return points;
     }
 
-    private MountPoint Resolve(MountRequest r, List<string> created)
+    private MountPoint Resolve(MountRequest r, string mountLabel, List<string> created)
     {
-        if (r.Relabel.Length > 0)
-        {
-            // Relabelling writes security.selinux on the source; this agent does not do that yet, so an SELinux host refuses it.
-            if (labeler.Enabled)
-                throw EngineException.BadRequest($"relabelling {r.Source} (:{r.Relabel}) is not supported by this agent yet on an SELinux host");
-            log.LogInformation("mount {Source} on {Destination}: :{Relabel} accepted, SELinux is disabled so nothing is relabelled", r.Source, r.Destination, r.Relabel);
-        }
         var point = new MountPoint
         {
             Type = r.Type, Destination = r.Destination, Mode = r.Mode, RW = !r.ReadOnly, Propagation = r.Propagation,
@@ -101,6 +94,13 @@ public sealed partial class ContainerEngine
                 point.Driver = volume.Driver;
                 point.Anonymous = volume.IsAnonymous;
                 break;
+        }
+        if (r.Relabel.Length > 0)
+        {
+            if (labeler.Enabled && mountLabel.Length > 0)
+                SeLinuxRelabel.Apply(point.Source, SeLinuxRelabel.LabelFor(r.Relabel, mountLabel));
+            else
+                log.LogInformation("mount {Source} on {Destination}: :{Relabel} accepted, SELinux is off so nothing is relabelled", point.Source, r.Destination, r.Relabel);
         }
         return point;
     }

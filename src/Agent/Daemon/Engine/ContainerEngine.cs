@@ -129,7 +129,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             {
                 c.HostConfig.Runtime ??= options.DefaultRuntime;
                 options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
-                c.MountPoints = ResolveMounts(req, imageId, createdVolumes);
+                c.MountPoints = ResolveMounts(req, imageId, c.MountLabel, createdVolumes);
                 WriteSpec(c);
                 store.Save(c);
             }
