@@ -58,6 +58,21 @@ def main(socket, archive):
     client.images.remove("example.org/py/box:v1")
     check("image.untagged", client.images.get("pybox:1").tags, ["pybox:1"])
 
+    vol = client.volumes.create("py-vol", labels={"suite": "py"})
+    check("volumes.create", (vol.name, vol.attrs["Driver"], vol.attrs["Labels"]), ("py-vol", "local", {"suite": "py"}))
+    out = client.containers.run("pybox:1", ["sh", "-c", "echo kept > /v/f; cat /v/f"], volumes={"py-vol": {"bind": "/v", "mode": "rw"}}, remove=True)
+    check("volumes.run", out, b"kept\n")
+    out = client.containers.run("pybox:1", ["cat", "/v/f"], mounts=[docker.types.Mount("/v", "py-vol", read_only=True)], remove=True)
+    check("volumes.mount", out, b"kept\n")
+    check("volumes.list", [v.name for v in client.volumes.list(filters={"label": "suite=py"})], ["py-vol"])
+    check("volumes.get", client.volumes.get("py-vol").attrs["Mountpoint"].endswith("/volumes/py-vol/_data"), True)
+    vol.remove()
+    try:
+        client.volumes.get("py-vol")
+        raise AssertionError("volumes.get of a removed volume did not raise")
+    except docker.errors.NotFound:
+        print("volumes.get.removed: NotFound")
+
     svc.remove(force=True)
     c.remove()
     check("containers.after", client.containers.list(all=True), [])

@@ -37,6 +37,8 @@ builder.Services.AddSingleton(new NetworkStore(options.NetworkDir));
 // One netfilter table per agent, named after its default bridge (AgentOptions.HostNetworkTable), so agents sharing a host keep apart.
 builder.Services.AddSingleton<IHostNetwork>(sp => new HostNetwork(options.HostNetworkTable, sp.GetRequiredService<ILogger<HostNetwork>>()));
 builder.Services.AddSingleton<NetworkManager>();
+builder.Services.AddSingleton(sp => new ContainerConsole.Agent.Engine.Volumes.VolumeStore(Path.Combine(options.DataRoot, "volumes"),
+    sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<ContainerConsole.Agent.Engine.Volumes.VolumeStore>>()));
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ExecEngine>();
 builder.Services.AddSingleton<ContainerExport>();
@@ -83,6 +85,7 @@ if (swept != new SweepResult(0, 0, 0))
     app.Logger.LogInformation("Image store: removed {Temp} temporary entries, {Blobs} orphan blobs and {Layers} orphan layers left by an interrupted operation",
         swept.TempEntries, swept.OrphanBlobs, swept.OrphanLayers);
 app.Services.GetRequiredService<NetworkManager>().Initialize(); // before the containers: their endpoints are reconciled against it
+app.Services.GetRequiredService<ContainerConsole.Agent.Engine.Volumes.VolumeStore>().Load();
 app.Services.GetRequiredService<ContainerEngine>().Restore();
 app.Services.GetRequiredService<ExecEngine>().Restore();
 
@@ -100,7 +103,10 @@ app.Use(async (ctx, next) =>
     });
     var m = versionPrefix.Match(path);
     if (m.Success)
+    {
         ctx.Request.Path = path[m.Length..];
+        ctx.Items[VolumesApi.ApiVersionItem] = m.Value[2..];
+    }
     try
     {
         await next(ctx);
@@ -140,7 +146,7 @@ app.MapImportExportApi();
 app.MapBuildApi();
 app.MapEventsApi();
 app.MapNetworksApi();
-app.MapNotYetApi();
+app.MapVolumesApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

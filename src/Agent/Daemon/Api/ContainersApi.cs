@@ -49,7 +49,7 @@ public static class ContainersApi
             catch (Exception) when (c.HostConfig.AutoRemove)
             {
                 // As dockerd: a --rm container that cannot start is removed, which is what `docker run --rm` waits for.
-                await engine.RemoveAsync(c.Id, force: true, CancellationToken.None);
+                await engine.RemoveAsync(c.Id, force: true, removeVolumes: true, CancellationToken.None);
                 throw;
             }
             return Results.NoContent();
@@ -82,11 +82,11 @@ public static class ContainersApi
             return Results.NoContent();
         });
         g.MapPost("/{id}/wait", Wait);
-        g.MapDelete("/{id}", async (ContainerEngine engine, string id, string? force, string? link, CancellationToken ct) =>
+        g.MapDelete("/{id}", async (ContainerEngine engine, string id, string? force, string? link, string? v, CancellationToken ct) =>
         {
             if (IsTrue(link))
                 throw EngineException.BadRequest("links are not supported by this agent");
-            await engine.RemoveAsync(id, IsTrue(force), ct); // v (volumes): a container has no anonymous volumes here yet
+            await engine.RemoveAsync(id, IsTrue(force), removeVolumes: IsTrue(v), ct);
             return Results.NoContent();
         });
         g.MapGet("/{id}/logs", Logs);

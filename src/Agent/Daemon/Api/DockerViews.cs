@@ -26,7 +26,7 @@ public static class DockerViews
             ["Status"] = StatusText(c.State, DateTime.UtcNow),
             ["HostConfig"] = new { NetworkMode = c.HostConfig.NetworkMode ?? "default" },
             ["NetworkSettings"] = new { Networks = new Dictionary<string, object>() },
-            ["Mounts"] = Array.Empty<object>(),
+            ["Mounts"] = Mounts(c),
         };
         if (size is { } s)
         {
@@ -121,6 +121,23 @@ public static class DockerViews
         Config = c.Config,
         GraphDriver = new { Name = "overlay", Data = new { LowerDir = c.Rootfs, UpperDir = upperDir, WorkDir = workDir } },
         NetworkSettings = networkSettings,
-        Mounts = Array.Empty<object>(),
+        Mounts = Mounts(c),
     };
+
+    /// <summary>Docker's "Mounts": Name and Driver for volumes only.</summary>
+    public static Dictionary<string, object>[] Mounts(ContainerModel c) =>
+        c.MountPoints.Select(m =>
+        {
+            var view = new Dictionary<string, object> { ["Type"] = m.Type };
+            if (m.Type == "volume")
+                view["Name"] = m.Name;
+            view["Source"] = m.Source;
+            view["Destination"] = m.Destination;
+            if (m.Type == "volume")
+                view["Driver"] = m.Driver;
+            view["Mode"] = m.Mode;
+            view["RW"] = m.RW;
+            view["Propagation"] = m.Propagation;
+            return view;
+        }).ToArray();
 }

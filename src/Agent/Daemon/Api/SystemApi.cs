@@ -48,7 +48,7 @@ public static class SystemApi
                 },
             });
         });
-        app.MapGet("/system/df", (ContainerEngine engine, ContainerStore store, ImageStore images) => Results.Json(DiskUsage(engine, store, images)));
+        app.MapGet("/system/df", (ContainerEngine engine, ContainerStore store, ImageStore images, Engine.Volumes.VolumeStore volumes) => Results.Json(DiskUsage(engine, store, images, volumes)));
         app.MapGet("/info", (ContainerEngine engine, ImageStore images, AgentOptions o, SeLinuxState seLinux) =>
         {
             var all = engine.All.ToList();
@@ -90,7 +90,7 @@ public static class SystemApi
     /// docker system df: SharedSize counts an image's layers that another image also uses; a container's SizeRw is its
     /// writable layer, SizeRootFs that plus its image.
     /// </summary>
-    private static object DiskUsage(ContainerEngine engine, ContainerStore store, ImageStore images)
+    private static object DiskUsage(ContainerEngine engine, ContainerStore store, ImageStore images, Engine.Volumes.VolumeStore volumes)
     {
         var all = images.List();
         var uses = all.SelectMany(i => i.DiffIds.Distinct()).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
@@ -102,7 +102,7 @@ public static class SystemApi
             Images = all.Select(i => ImagesApi.Summary(i, byImage.GetValueOrDefault(i.Id),
                 i.DiffIds.Distinct().Where(d => uses[d] > 1).Sum(d => images.Layers.Get(d)?.Size ?? 0))).ToArray(),
             Containers = containers.Select(c => DockerViews.Summary(c, ContainersApi.SizeOf(c, store, images))).ToArray(),
-            Volumes = Array.Empty<object>(),
+            Volumes = VolumesApi.DiskUsage(volumes, engine),
             BuildCache = Array.Empty<object>(),
         };
     }

@@ -3,7 +3,7 @@ using ContainerConsole.Agent.Engine;
 namespace ContainerConsole.Agent.Api;
 
 /// <summary>
-/// Settings of POST /containers/create the engine cannot honour yet (volumes and the like). A client that asks
+/// Settings of POST /containers/create the engine cannot honour yet (links, ulimits and the like). A client that asks
 /// for them gets a 400 naming the setting instead of a container that silently lacks them.
 /// </summary>
 public static class UnsupportedSettings
@@ -12,8 +12,6 @@ public static class UnsupportedSettings
     public static void Check(CreateContainerRequest request)
     {
         var hc = request.HostConfig ?? new HostConfig();
-        if (hc.Binds is { Count: > 0 } || hc.Mounts is { Count: > 0 } || hc.VolumesFrom is { Count: > 0 } || request.Volumes is { Count: > 0 })
-            throw Refuse("volumes and bind mounts (-v, --mount, --volumes-from, HostConfig.Binds/Mounts/VolumesFrom, Config.Volumes)");
         if (hc.Links is { Count: > 0 })
             throw Refuse("links (--link)");
         if (hc.Ulimits is { Count: > 0 })

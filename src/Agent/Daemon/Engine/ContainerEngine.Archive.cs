@@ -20,7 +20,7 @@ public sealed partial class ContainerEngine
         }
         if (!writable)
         {
-            using var view = OpenOverlayView(c, writable: false);
+            using var view = OpenOverlayView(c, writable: false, withMounts: true);
             return await action(view);
         }
         await _lock.WaitAsync(ct);
@@ -28,7 +28,7 @@ public sealed partial class ContainerEngine
         {
             if (c.State.IsActive)
                 throw EngineException.Conflict($"Container {c.Id} started while copying; retry");
-            using var view = OpenOverlayView(c, writable: true);
+            using var view = OpenOverlayView(c, writable: true, withMounts: true);
             return await action(view);
         }
         finally
@@ -74,8 +74,10 @@ public sealed partial class ContainerEngine
     /// <summary>
     /// The overlay stays mounted while it is used: a lazily detached mount makes every ".." lookup of openat2
     /// RESOLVE_IN_ROOT fail with EAGAIN. A crash leaves it to <see cref="SweepOverlayViews"/>.
+    /// <paramref name="withMounts"/>: the container's volumes and binds are mounted at their destinations too (docker cp of a
+    /// stopped container reads and writes them, not the layer underneath); the detach at release takes them along.
     /// </summary>
-    private RootDir OpenOverlayView(ContainerModel c, bool writable)
+    private RootDir OpenOverlayView(ContainerModel c, bool writable, bool withMounts)
     {
         var dir = Path.Combine(options.ExecRoot, "archive");
         Directory.CreateDirectory(dir);
@@ -92,7 +94,20 @@ public sealed partial class ContainerEngine
                 RootfsMount.Mount(c.Rootfs, store.Upper(c.Id), store.Work(c.Id), target);
             else
                 RootfsMount.MountReadOnly([store.Upper(c.Id), .. c.Rootfs.Split(':')], target);
-            return RootDir.Open(target, Release);
+            var root = RootDir.Open(target, Release);
+            if (withMounts)
+            {
+                try
+                {
+                    BindMountsIntoView(c, root, writable);
+                }
+                catch
+                {
+                    root.Dispose();
+                    throw;
+                }
+            }
+            return root;
         }
         catch
         {

@@ -17,7 +17,7 @@ namespace ContainerConsole.Agent.Engine;
 /// reconciled with the monitors' exit records, so the agent can die at any point.
 /// </summary>
 public sealed partial class ContainerEngine(AgentOptions options, ContainerStore store, RuntimeClient runtime, ImageStore images, SeLinuxLabeler labeler, McsAllocator mcs, AttachHub attach,
-    EventBus events, RestartManager restarts, HealthMonitor health, NetworkManager network, ILogger<ContainerEngine> log)
+    EventBus events, RestartManager restarts, HealthMonitor health, NetworkManager network, Volumes.VolumeStore volumes, ILogger<ContainerEngine> log)
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
@@ -48,6 +48,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (shim.IsAlive)
             {
                 attach.Started(c.Id);
+                ReadoptVolumes(c);
                 health.Start(c, fresh: false);
                 log.LogInformation("re-adopted running container {Id} (pid {Pid}, monitor {Shim})", c.Id, c.State.Pid, c.State.ShimPid);
                 continue;
@@ -60,6 +61,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             store.Save(c);
         }
         network.Restore(_containers.Values);
+        volumes.UnmountUnused();
         RestartAfterAgentStart();
     }
 
@@ -123,16 +125,19 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             Directory.CreateDirectory(Path.Combine(store.Bundle(c.Id), "rootfs"));
             Directory.CreateDirectory(store.Upper(c.Id));
             Directory.CreateDirectory(store.Work(c.Id));
+            var createdVolumes = new List<string>();
             try
             {
                 c.HostConfig.Runtime ??= options.DefaultRuntime;
                 options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
                 network.ResolveAtCreate(c, req.NetworkingConfig, Get);
+                c.MountPoints = ResolveMounts(req, imageId, c.MountLabel, createdVolumes);
                 WriteSpec(c);
                 store.Save(c);
             }
             catch
             {
+                RemoveCreatedVolumes(createdVolumes);
                 labeler.Release(labels);
                 store.Remove(c.Id);
                 throw;
@@ -222,6 +227,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 RootfsMount.Mount(c.Rootfs, store.Upper(c.Id), store.Work(c.Id), Path.Combine(store.Bundle(c.Id), "rootfs"));
             try
             {
+                await AcquireVolumesAsync(c, ct);
                 var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
                 attach.Started(c.Id); // created, not started: attached clients miss no output
                 var startedAt = DateTime.UtcNow; // before start: a quick container may finish before start returns
@@ -245,6 +251,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             catch (Exception e)
             {
+                ReleaseVolumes(c);
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
                 network.Release(c.Id);
                 RecordFailedStart(c, e);
@@ -355,7 +362,10 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         events.Container(c, "unpause");
     }
 
-    public async Task RemoveAsync(string idOrName, bool force, CancellationToken ct)
+    public Task RemoveAsync(string idOrName, bool force, CancellationToken ct) => RemoveAsync(idOrName, force, removeVolumes: false, ct);
+
+    /// <summary>docker rm; <paramref name="removeVolumes"/> (rm -v, --rm) also removes the container's anonymous volumes.</summary>
+    public async Task RemoveAsync(string idOrName, bool force, bool removeVolumes, CancellationToken ct)
     {
         var c = Get(idOrName);
         if (force)
@@ -378,8 +388,11 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             await runtime.DeleteAsync(c, ct);
             RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
             network.Release(c.Id);
+            ReleaseVolumes(c);
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
+            if (removeVolumes)
+                RemoveAnonymousVolumes(c);
             labeler.Release(new ContainerLabels(c.ProcessLabel, c.MountLabel));
             restarts.Reset(c.Id);
             health.Stop(c.Id);
@@ -437,6 +450,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 }
                 RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
                 network.Release(c.Id);
+                ReleaseVolumes(c);
                 store.Save(c);
                 log.LogInformation("container {Id} exited with {Code}{Oom}", c.Id, exit.ExitCode, c.State.OOMKilled ? " (OOM killed)" : "");
             }
@@ -463,7 +477,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     {
         try
         {
-            await RemoveAsync(c.Id, force: false, CancellationToken.None);
+            await RemoveAsync(c.Id, force: false, removeVolumes: true, CancellationToken.None);
         }
         catch (EngineException e)
         {

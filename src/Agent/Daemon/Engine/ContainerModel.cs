@@ -26,7 +26,7 @@ public class ContainerConfig
     public HealthConfig? Healthcheck { get; set; }
     /// <summary>"80/tcp": {} — the ports -P publishes (the image's are merged in at create).</summary>
     public Dictionary<string, JsonElement>? ExposedPorts { get; set; }
-    /// <summary>Anonymous volumes (docker run -v /path): refused at create until volumes exist.</summary>
+    /// <summary>Anonymous volumes (docker run -v /path): each path gets a volume unless a mount covers it.</summary>
     public Dictionary<string, JsonElement>? Volumes { get; set; }
 }
 
@@ -111,7 +111,7 @@ public sealed class CreateContainerRequest : ContainerConfig
         Hostname = Hostname, User = User, AttachStdin = AttachStdin, AttachStdout = AttachStdout, AttachStderr = AttachStderr,
         Tty = Tty, OpenStdin = OpenStdin, StdinOnce = StdinOnce, Env = Env, Cmd = Cmd, Entrypoint = Entrypoint,
         Image = Image, WorkingDir = WorkingDir, Labels = Labels, StopSignal = StopSignal, StopTimeout = StopTimeout,
-        Healthcheck = Healthcheck, ExposedPorts = ExposedPorts,
+        Healthcheck = Healthcheck, ExposedPorts = ExposedPorts, Volumes = Volumes,
     };
 }
 
@@ -155,6 +155,8 @@ public sealed class ContainerModel
     public bool ManuallyStopped { get; set; }
     /// <summary>The networks it joins at each start, by network id (HostConfig.NetworkMode's first).</summary>
     public Dictionary<string, EndpointConfig> Networks { get; set; } = [];
+    /// <summary>The mounts resolved at create (volumes, binds, tmpfs): the spec's user mounts and inspect's "Mounts".</summary>
+    public List<Volumes.MountPoint> MountPoints { get; set; } = [];
 }
 
 /// <summary>The record ccshim writes when the container exits.</summary>

@@ -115,6 +115,7 @@ public static class SpecBuilder
             throw EngineException.BadRequest("Init (--init) is not supported by this agent yet: run the container without it");
         foreach (var (destination, opts) in hc.Tmpfs ?? [])
             spec.Mounts.Add(Tmpfs(destination, opts));
+        Volumes.VolumeSpecMounts.Add(spec, c.MountPoints);
 
         if (hc.NetworkMode == "host")
             linux.Namespaces.RemoveAll(n => n.Type == "network");
