@@ -115,7 +115,7 @@ public sealed class AgentContainerOpsTests
         agent.DockerOk("create", "--name", "live", "opsbox:1", "sleep", "600");
         agent.DockerOk("start", "live");
         agent.DockerOk("create", "--name", "stopped", "opsbox:1", "true");
-        Assert.True(File.Exists("/etc/hostname")); // a host file the containers do not have
+        Assert.True(File.Exists("/etc/os-release")); // a host file the containers do not have (they get /etc/hostname now)
         var work = Directory.CreateTempSubdirectory("cc-cp-").FullName;
         var marker = "cc-cp-marker-" + Guid.NewGuid().ToString("N")[..8];
         try
@@ -136,7 +136,7 @@ public sealed class AgentContainerOpsTests
                 // Reading through the links: the container's own files, never the host's.
                 foreach (var via in new[] { "esc", "root" })
                 {
-                    Assert.Contains("Could not find the file", agent.Docker("cp", $"{c}:/tmp/{via}/etc/hostname", Path.Combine(work, "leak")).Stderr);
+                    Assert.Contains("Could not find the file", agent.Docker("cp", $"{c}:/tmp/{via}/etc/os-release", Path.Combine(work, "leak")).Stderr);
                     Assert.False(File.Exists(Path.Combine(work, "leak")));
                     agent.DockerOk("cp", $"{c}:/tmp/{via}/etc/passwd", Path.Combine(work, $"{c}-{via}-passwd"));
                     Assert.Equal("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n", File.ReadAllText(Path.Combine(work, $"{c}-{via}-passwd")));

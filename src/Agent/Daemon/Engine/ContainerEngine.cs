@@ -251,9 +251,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             catch (Exception e)
             {
-                ReleaseVolumes(c);
-                RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
-                network.Release(c.Id);
+                ReleaseAfterExit(c);
                 RecordFailedStart(c, e);
                 throw;
             }
@@ -386,9 +384,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         {
             c.State.Status = "removing";
             await runtime.DeleteAsync(c, ct);
-            RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
-            network.Release(c.Id);
-            ReleaseVolumes(c);
+            ReleaseAfterExit(c);
             store.Remove(c.Id);
             _containers.TryRemove(c.Id, out _);
             if (removeVolumes)
@@ -423,6 +419,30 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         return !c.State.IsActive;
     }
 
+    /// <summary>
+    /// The rootfs mount, network resources and volumes of a container that exited, failed to start or is being removed. Each is freed on its own, and a failure
+    /// is logged, not thrown: the exit must be recorded and its waiters woken whatever cleanup could not be done.
+    /// </summary>
+    private void ReleaseAfterExit(ContainerModel c)
+    {
+        foreach (var (what, release) in new (string, Action)[]
+        {
+            ("root filesystem", () => RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"))),
+            ("network", () => network.Release(c.Id)),
+            ("volumes", () => ReleaseVolumes(c)),
+        })
+        {
+            try
+            {
+                release();
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "releasing the {What} of exited container {Id} failed", what, c.Id);
+            }
+        }
+    }
+
     /// <summary>Called by the exit watcher: records the monitor's exit record and frees runtime resources.</summary>
     public async Task ReapExitedAsync(CancellationToken ct)
     {
@@ -448,9 +468,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 {
                     log.LogWarning("cleaning up runtime state of {Id}: {Message}", c.Id, e.Message);
                 }
-                RootfsMount.Unmount(Path.Combine(store.Bundle(c.Id), "rootfs"));
-                network.Release(c.Id);
-                ReleaseVolumes(c);
+                ReleaseAfterExit(c);
                 store.Save(c);
                 log.LogInformation("container {Id} exited with {Code}{Oom}", c.Id, exit.ExitCode, c.State.OOMKilled ? " (OOM killed)" : "");
             }

@@ -38,7 +38,12 @@ public sealed class NetworkStore(string root)
         AtomicFile.Write(Path.Combine(SandboxesDir, s.ContainerId + ".json"), JsonSerializer.SerializeToUtf8Bytes(s, Json));
     }
 
-    public void DeleteSandbox(string containerId) => File.Delete(Path.Combine(SandboxesDir, containerId + ".json"));
+    public void DeleteSandbox(string containerId)
+    {
+        var file = Path.Combine(SandboxesDir, containerId + ".json");
+        if (File.Exists(file)) // File.Delete throws when the directory is missing (no container had a sandbox yet)
+            File.Delete(file);
+    }
 
     private static IEnumerable<T> LoadAll<T>(string dir)
     {
