@@ -84,6 +84,7 @@ public static class AuthApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        context.Items[Audit.AuditMiddleware.ClaimedUserItem] = request.Username!.Trim();
         var check = await validator.CheckAsync(request.Username!, request.Password!, cancellationToken);
         switch (check.Status)
         {
@@ -103,7 +104,7 @@ public static class AuthApi
 
         var user = check.User!;
         await context.SignInAsync(AuthSchemes.Cookie, UserPrincipal.Create(user, AuthSchemes.Cookie, "cookie"));
-        var token = await tokens.IssueAsync(user.Id, options.Value.TokenLifetime, cancellationToken);
+        var token = await tokens.IssueAsync(user.Id, "login", ApiTokenKinds.Login, time.GetUtcNow() + options.Value.TokenLifetime, cancellationToken);
         return TypedResults.Ok(new LoginResponse(token.Token, token.ExpiresAt, user.UserName, user.Role));
     }
 
