@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -138,7 +139,7 @@ public static class AuditApi
 
     private static async Task WriteCsvAsync(Stream stream, IAsyncEnumerable<AuditEntry> entries)
     {
-        await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         await writer.WriteLineAsync(string.Join(',', CsvColumns));
         await foreach (var e in entries)
         {
@@ -152,6 +153,8 @@ public static class AuditApi
                 e.DurationMs?.ToString(CultureInfo.InvariantCulture) ?? "",
                 Csv(e.Details)));
         }
+
+        await writer.FlushAsync(); // the response body takes no synchronous writes
     }
 
     /// <summary>RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet does not run it as a formula.</summary>
@@ -172,19 +175,24 @@ public static class AuditApi
 
     private static async Task WriteJsonAsync(Stream stream, IAsyncEnumerable<AuditEntry> entries)
     {
-        await using var writer = new Utf8JsonWriter(stream);
+        // The writer fills a buffer that is copied out asynchronously: the response body takes no synchronous writes.
+        var buffer = new ArrayBufferWriter<byte>();
+        await using var writer = new Utf8JsonWriter(buffer);
         writer.WriteStartArray();
         await foreach (var entry in entries)
         {
             JsonSerializer.Serialize(writer, entry, AuditJsonContext.Default.AuditEntry);
-            if (writer.BytesPending > 64 * 1024)
+            writer.Flush();
+            if (buffer.WrittenCount > 64 * 1024)
             {
-                await writer.FlushAsync();
+                await stream.WriteAsync(buffer.WrittenMemory);
+                buffer.ResetWrittenCount();
             }
         }
 
         writer.WriteEndArray();
-        await writer.FlushAsync();
+        writer.Flush();
+        await stream.WriteAsync(buffer.WrittenMemory);
     }
 }
 

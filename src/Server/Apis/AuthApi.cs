@@ -44,14 +44,14 @@ public static class AuthApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/logout", LogoutAsync)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Read)
             .WithName("Logout")
             .WithSummary("Sign out")
             .WithDescription("Ends the session cookie and revokes the bearer token the request carries.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         api.MapGet("/me", GetCurrentUser)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Read)
             .WithName("GetCurrentUser")
             .WithSummary("The signed-in user")
             .ProducesProblem(StatusCodes.Status401Unauthorized);

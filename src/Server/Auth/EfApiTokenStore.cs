@@ -88,23 +88,23 @@ public sealed class EfApiTokenStore(IDbContextFactory<ConsoleDbContext> contexts
     public async Task<ApiTokenInfo?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await Query(db).FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        return await Project(db, db.ApiTokens.Where(t => t.Id == id)).FirstOrDefaultAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<ApiTokenInfo>> ListAsync(string? userId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = Query(db);
+        IQueryable<ApiTokenEntity> tokens = db.ApiTokens;
         if (userId is not null)
         {
-            query = query.Where(t => t.UserId == userId);
+            tokens = tokens.Where(t => t.UserId == userId);
         }
 
-        return await query.OrderByDescending(t => t.CreatedAt).ThenBy(t => t.Id).ToListAsync(cancellationToken);
+        return await Project(db, tokens.OrderByDescending(t => t.CreatedAt).ThenBy(t => t.Id)).ToListAsync(cancellationToken);
     }
 
-    private static IQueryable<ApiTokenInfo> Query(ConsoleDbContext db) =>
-        from t in db.ApiTokens.AsNoTracking()
+    private static IQueryable<ApiTokenInfo> Project(ConsoleDbContext db, IQueryable<ApiTokenEntity> tokens) =>
+        from t in tokens.AsNoTracking()
         join u in db.Users on t.UserId equals u.Id
         select new ApiTokenInfo(t.Id, t.UserId, u.UserName, t.Name, t.Kind, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt);
 }
