@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 
 namespace ContainerConsole.Server.Tests.Infrastructure;
@@ -50,15 +54,10 @@ public sealed class FakeAgent : IAsyncDisposable
     private readonly List<(long TimeNano, string Json)> _eventHistory = [];
     private readonly List<(Channel<string> Channel, CancellationTokenSource Drop)> _eventStreams = [];
 
-    private FakeAgent(WebApplication app, string socketPath)
-    {
-        _app = app;
-        SocketPath = socketPath;
-    }
+    private FakeAgent(WebApplication app) => _app = app;
 
-    public string SocketPath { get; }
-
-    public string Uri => "unix://" + SocketPath;
+    /// <summary><c>unix:///path</c>, or <c>tcp://127.0.0.1:PORT</c> for the TLS agent.</summary>
+    public string Uri { get; private set; } = "";
 
     /// <summary>Request paths with their query strings, in order of arrival.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
@@ -114,13 +113,38 @@ public sealed class FakeAgent : IAsyncDisposable
 
     /// <param name="socketPath">Where to listen.</param>
     /// <param name="brokenVersion">Answer <c>/version</c> with Docker's 500 error body.</param>
-    public static async Task<FakeAgent> StartAsync(string socketPath, bool brokenVersion = false)
+    public static Task<FakeAgent> StartAsync(string socketPath, bool brokenVersion = false) =>
+        StartAsync(kestrel => kestrel.ListenUnixSocket(socketPath), "unix://" + socketPath, brokenVersion);
+
+    /// <summary>
+    /// Listens on 127.0.0.1 (a free port) with TLS, as dockerd with <c>--tlsverify</c>: it presents
+    /// <paramref name="serverCertificate"/> and requires a client certificate issued by <paramref name="clientAuthority"/>.
+    /// </summary>
+    public static async Task<FakeAgent> StartMutualTlsAsync(X509Certificate2 serverCertificate, X509Certificate2 clientAuthority)
+    {
+        var agent = await StartAsync(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(https =>
+        {
+            https.ServerCertificate = serverCertificate;
+            https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+            https.ClientCertificateValidation = (certificate, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(clientAuthority);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            };
+        })), uri: null, brokenVersion: false);
+        return agent;
+    }
+
+    private static async Task<FakeAgent> StartAsync(Action<KestrelServerOptions> listen, string? uri, bool brokenVersion)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.ListenUnixSocket(socketPath));
+        builder.WebHost.UseKestrel(listen);
         var app = builder.Build();
-        var agent = new FakeAgent(app, socketPath);
+        var agent = new FakeAgent(app);
 
         app.Use(async (context, next) =>
         {
@@ -156,6 +180,7 @@ public sealed class FakeAgent : IAsyncDisposable
         app.MapGet("/events", agent.StreamEventsAsync);
 
         await app.StartAsync();
+        agent.Uri = uri ?? "tcp://" + new Uri(app.Urls.Single()).Authority;
         return agent;
     }
 
