@@ -210,6 +210,9 @@ public sealed class AuthApiTests : IDisposable
         Assert.True(paths.TryGetProperty("/api/v1/auth/login", out _));
         Assert.True(paths.TryGetProperty("/api/v1/hosts", out _));
         Assert.True(paths.TryGetProperty("/api/v1/containers", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/users", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/tokens", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/audit/export", out _));
         Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
     }
 
