@@ -144,6 +144,8 @@ public sealed class UserApiTests : IDisposable
         var problem = await AuthApiTests.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("1048576", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?result=failed");
-        Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("statusCode").GetInt32() == 413);
+        var entry = Assert.Single(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("statusCode").GetInt32() == 413);
+        Assert.Equal("admin", entry.GetProperty("user").GetString());
+        Assert.Equal("POST /api/v1/users", entry.GetProperty("action").GetString());
     }
 }

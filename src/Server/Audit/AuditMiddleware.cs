@@ -63,7 +63,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit, TimePr
             UserName = Truncate(authenticated ? user.Identity!.Name : context.Items[ClaimedUserItem] as string, 64),
             AuthMethod = authenticated ? user.FindFirstValue(AuthSchemes.MethodClaim) ?? "unknown" : "none",
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString() ?? "local",
-            Action = Truncate($"{request.Method} {(pattern?.RawText is { } raw ? "/" + raw.TrimStart('/') : request.Path.Value)}", 256)!,
+            Action = Truncate($"{request.Method} {(pattern?.RawText is { } raw ? "/" + raw.Trim('/') : request.Path.Value)}", 256)!,
             Path = Truncate(request.Path.Value, 1024),
             Target = Truncate(Target(pattern, context.Request.RouteValues), 512),
             Host = Truncate(request.RouteValues["host"] as string ?? request.Query["host"].FirstOrDefault(), 128),

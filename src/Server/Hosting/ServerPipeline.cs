@@ -6,7 +6,8 @@ internal static class ServerPipeline
 {
     /// <summary>
     /// Errors as ProblemDetails, then routing, then the audit (outside authentication and authorization, so it
-    /// sees refusals too), the body limit, authentication, authorization and antiforgery.
+    /// sees refusals too), authentication, authorization, the body limit (after them, so a refused caller hears
+    /// 401/403 and an oversize body is audited with its user) and antiforgery.
     /// </summary>
     public static WebApplication UseContainerConsolePipeline(this WebApplication app)
     {
@@ -14,9 +15,9 @@ internal static class ServerPipeline
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseRouting();
         app.UseMiddleware<AuditMiddleware>();
-        app.UseMiddleware<RequestBodyLimit>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<RequestBodyLimit>();
         app.UseAntiforgery();
         return app;
     }

@@ -37,6 +37,8 @@ internal static class ServerSetup
             builder.WebHost.UseUrls(ServerOptions.DefaultUrls);
         }
 
+        // Every SQL statement at Information would drown the log; EF's warnings and errors still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
         builder.Services.AddContainerConsoleServices(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
