@@ -28,18 +28,19 @@ if (!app.ValidateServerOptions(Console.Error))
     return 2;
 }
 
-app.UseExceptionHandler();
-app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseAntiforgery();
+app.UseContainerConsolePipeline();
 
-app.MapOpenApi();
+// Every endpoint needs a signed-in user unless it says otherwise (fallback policy): these say otherwise.
+app.MapOpenApi().AllowAnonymous();
+app.MapStaticAssets().AllowAnonymous();
+
 app.MapAuthApi();
+app.MapUserApi();
+app.MapTokenApi();
 app.MapHostApi();
 app.MapContainerApi();
+app.MapAuditApi();
 
-app.MapStaticAssets();
 app.MapConsoleAccountEndpoints();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();

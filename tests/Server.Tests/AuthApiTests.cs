@@ -182,23 +182,20 @@ public sealed class AuthApiTests : IDisposable
     }
 
     [Fact]
-    public async Task The_users_file_holds_a_salted_pbkdf2_hash_readable_only_by_the_owner()
+    public async Task The_database_holds_a_salted_pbkdf2_hash_and_is_readable_only_by_the_owner()
     {
         await using var server = CreateServer();
         using var client = server.CreateApiClient();
         await ServerFactory.LoginAsync(client);
 
-        var path = Path.Combine(server.DataDir, "users.json");
-        var text = await File.ReadAllTextAsync(path);
-        Assert.DoesNotContain(ServerFactory.AdminPassword, text, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(text);
-        var admin = Assert.Single(json.RootElement.GetProperty("users").EnumerateArray());
-        var hash = admin.GetProperty("passwordHash").GetString()!;
+        var path = Path.Combine(server.DataDir, "containerconsole.db");
+        var hash = Assert.Single(await Database.QueryAsync(path, "SELECT PasswordHash FROM Users WHERE UserName = 'admin'"));
+        Assert.DoesNotContain(ServerFactory.AdminPassword, hash, StringComparison.Ordinal);
         var parts = hash.Split('$');
         Assert.Equal("pbkdf2-sha256", parts[0]);
         Assert.True(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) >= 210_000);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        Assert.Empty(Directory.GetFiles(server.DataDir, "*.tmp"));
+        Assert.False(File.Exists(Path.Combine(server.DataDir, "users.json")));
     }
 
     [Fact]
@@ -213,6 +210,9 @@ public sealed class AuthApiTests : IDisposable
         Assert.True(paths.TryGetProperty("/api/v1/auth/login", out _));
         Assert.True(paths.TryGetProperty("/api/v1/hosts", out _));
         Assert.True(paths.TryGetProperty("/api/v1/containers", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/users", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/tokens", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/audit/export", out _));
         Assert.True(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("Bearer", out _));
     }
 

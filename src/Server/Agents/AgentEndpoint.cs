@@ -11,9 +11,18 @@ public enum AgentTransport
     /// <summary>HTTP over TCP (<c>tcp://host:port</c> or <c>http://host:port</c>).</summary>
     Http,
 
-    /// <summary>HTTPS over TCP (<c>https://host:port</c>). Mutual TLS comes with the agent's TLS support.</summary>
+    /// <summary>HTTPS over TCP (<c>https://host:port</c>, or <c>tcp://host:port</c> with <see cref="AgentTls"/>).</summary>
     Https,
 }
+
+/// <summary>
+/// Mutual TLS towards a remote agent, as dockerd's <c>--tlscacert --tlscert --tlskey</c>: the agent's certificate
+/// must chain to <paramref name="CaCertPath"/>, and the server presents <paramref name="CertPath"/> with its key.
+/// </summary>
+/// <param name="CaCertPath">PEM file of the CA that signed the agent's certificate.</param>
+/// <param name="CertPath">PEM file of the server's client certificate.</param>
+/// <param name="KeyPath">PEM file of the client certificate's private key.</param>
+public sealed record AgentTls(string CaCertPath, string CertPath, string KeyPath);
 
 /// <summary>
 /// An agent address as given with <c>--agent</c>: <c>[NAME=]unix:///path</c>, <c>[NAME=]tcp://host:port</c>,
@@ -22,8 +31,14 @@ public enum AgentTransport
 /// <param name="Name">Display name, unique among the configured agents.</param>
 /// <param name="Transport">How to connect.</param>
 /// <param name="Address">The socket path (<see cref="AgentTransport.UnixSocket"/>) or the HTTP base address.</param>
-public sealed record AgentEndpoint(string Name, AgentTransport Transport, string Address)
+/// <param name="Tls">Client certificate and CA for mutual TLS, when the agent wants it.</param>
+public sealed record AgentEndpoint(string Name, AgentTransport Transport, string Address, AgentTls? Tls = null)
 {
+    /// <summary>The same agent reached with mutual TLS: a <c>tcp://</c> or <c>http://</c> address becomes <c>https://</c>.</summary>
+    public AgentEndpoint WithTls(AgentTls tls) => Transport == AgentTransport.UnixSocket
+        ? throw new ArgumentException("TLS applies to TCP agents, not to a unix socket.")
+        : this with { Transport = AgentTransport.Https, Address = "https://" + Address[(Address.IndexOf("://", StringComparison.Ordinal) + 3)..], Tls = tls };
+
     /// <summary>The address in URI form, e.g. <c>unix:///run/containerconsole/agent.sock</c>.</summary>
     public string Uri => Transport == AgentTransport.UnixSocket ? "unix://" + Address : Address;
 

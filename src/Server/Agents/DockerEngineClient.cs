@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -50,6 +53,11 @@ public sealed class DockerEngineClient : IDisposable
             UseProxy = false,
         };
 
+        if (endpoint.Tls is { } tls)
+        {
+            ConfigureMutualTls(handler, tls);
+        }
+
         Uri baseAddress;
         if (endpoint.Transport == AgentTransport.UnixSocket)
         {
@@ -69,10 +77,38 @@ public sealed class DockerEngineClient : IDisposable
         };
     }
 
+    /// <summary>
+    /// Presents the client certificate and trusts only the configured CA for the agent's certificate (not the
+    /// system's roots: an agent's certificate comes from the operator's own CA, as with dockerd).
+    /// </summary>
+    private static void ConfigureMutualTls(SocketsHttpHandler handler, AgentTls tls)
+    {
+        var clientCertificate = X509Certificate2.CreateFromPemFile(tls.CertPath, tls.KeyPath);
+        var authorities = new X509Certificate2Collection();
+        authorities.ImportFromPemFile(tls.CaCertPath);
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            ClientCertificates = [clientCertificate],
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+                {
+                    return false; // no certificate, or its name does not match the host
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(new X509Certificate2(certificate));
+            },
+        };
+    }
+
     /// <summary><c>GET /_ping</c>.</summary>
     public async Task<DockerPing> PingAsync(CancellationToken cancellationToken)
     {
-        using var response = await SendAsync("_ping", cancellationToken);
+        using var response = await SendAsync(HttpMethod.Get, "_ping", cancellationToken);
         var apiVersion = response.Headers.TryGetValues("Api-Version", out var values) ? values.FirstOrDefault() : null;
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return new DockerPing(body.Trim() == "OK", apiVersion);
@@ -86,11 +122,62 @@ public sealed class DockerEngineClient : IDisposable
     public async Task<IReadOnlyList<DockerContainer>> ListContainersAsync(bool all, CancellationToken cancellationToken) =>
         await GetJsonAsync(all ? "containers/json?all=1" : "containers/json", DockerJsonContext.Default.ListDockerContainer, cancellationToken);
 
+    /// <summary><c>POST /containers/{id}/{action}</c> for start, stop, restart, kill, pause, unpause. An already-started or -stopped container (304) is no error.</summary>
+    public async Task ContainerActionAsync(string id, string action, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"containers/{Uri.EscapeDataString(id)}/{action}", cancellationToken);
+    }
+
+    /// <summary><c>DELETE /containers/{id}</c>.</summary>
+    public async Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"containers/{Uri.EscapeDataString(id)}{(force ? "?force=1" : "")}", cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>GET /events</c>: the agent's events since <paramref name="sinceTimeNano"/> (or from now), then live ones until
+    /// the stream ends or <paramref name="cancellationToken"/> fires. Only opening the stream is bounded by the timeout.
+    /// </summary>
+    public async IAsyncEnumerable<DockerEvent> StreamEventsAsync(long? sinceTimeNano, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var path = "events";
+        if (sinceTimeNano is { } since)
+        {
+            path += FormattableString.Invariant($"?since={since / 1_000_000_000}.{since % 1_000_000_000:D9}");
+        }
+
+        using var response = await SendAsync(HttpMethod.Get, path, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            DockerEvent? message;
+            try
+            {
+                message = JsonSerializer.Deserialize(line, DockerJsonContext.Default.DockerEvent);
+            }
+            catch (JsonException ex)
+            {
+                throw new DockerEngineException(response.StatusCode, $"GET /{path} sent malformed JSON: {ex.Message}");
+            }
+
+            if (message is not null)
+            {
+                yield return message;
+            }
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(path, cancellationToken);
+        using var response = await SendAsync(HttpMethod.Get, path, cancellationToken);
         try
         {
             return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken)
@@ -102,8 +189,12 @@ public sealed class DockerEngineClient : IDisposable
         }
     }
 
-    /// <summary>Sends a GET and returns the successful response (the caller disposes it).</summary>
-    private async Task<HttpResponseMessage> SendAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Sends a request and returns the successful (or 304) response; the caller disposes it.</summary>
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method,
+        string path,
+        CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_timeout);
@@ -111,9 +202,9 @@ public sealed class DockerEngineClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            using var request = new HttpRequestMessage(method, path);
             request.Headers.UserAgent.Add(UserAgent);
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token);
+            response = await _http.SendAsync(request, completion, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -128,18 +219,18 @@ public sealed class DockerEngineClient : IDisposable
             throw new AgentUnreachableException($"connection to {_endpoint.Uri} failed: {ex.Message}", ex);
         }
 
-        if (response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
         {
             return response;
         }
 
         using (response)
         {
-            throw new DockerEngineException(response.StatusCode, await ReadErrorAsync(response, path, cancellationToken));
+            throw new DockerEngineException(response.StatusCode, await ReadErrorAsync(response, method, path, cancellationToken));
         }
     }
 
-    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         string? message = null;
@@ -153,7 +244,7 @@ public sealed class DockerEngineClient : IDisposable
         }
 
         message ??= body.Length is > 0 and <= 512 ? body.Trim() : response.ReasonPhrase;
-        return $"GET /{path} failed with {(int)response.StatusCode} {response.StatusCode}: {message}";
+        return $"{method} /{path} failed with {(int)response.StatusCode} {response.StatusCode}: {message}";
     }
 
     private string Describe(HttpRequestException ex) => ex.InnerException switch

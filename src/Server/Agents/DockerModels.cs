@@ -63,6 +63,34 @@ public sealed class DockerContainer
     public Dictionary<string, string>? Labels { get; init; }
 }
 
+/// <summary>One message of <c>GET /events</c> (the fields the server uses).</summary>
+public sealed class DockerEvent
+{
+    [JsonPropertyName("Type")]
+    public string Type { get; init; } = "";
+
+    [JsonPropertyName("Action")]
+    public string Action { get; init; } = "";
+
+    [JsonPropertyName("Actor")]
+    public DockerEventActor? Actor { get; init; }
+
+    [JsonPropertyName("time")]
+    public long Time { get; init; }
+
+    [JsonPropertyName("timeNano")]
+    public long TimeNano { get; init; }
+}
+
+public sealed class DockerEventActor
+{
+    [JsonPropertyName("ID")]
+    public string Id { get; init; } = "";
+
+    [JsonPropertyName("Attributes")]
+    public Dictionary<string, string>? Attributes { get; init; }
+}
+
 /// <summary>Docker's error body.</summary>
 public sealed class DockerError
 {
@@ -73,4 +101,6 @@ public sealed class DockerError
 [JsonSerializable(typeof(DockerVersion))]
 [JsonSerializable(typeof(List<DockerContainer>))]
 [JsonSerializable(typeof(DockerError))]
+[JsonSerializable(typeof(DockerEvent))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class DockerJsonContext : JsonSerializerContext;

@@ -44,14 +44,14 @@ public static class AuthApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/logout", LogoutAsync)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Read)
             .WithName("Logout")
             .WithSummary("Sign out")
             .WithDescription("Ends the session cookie and revokes the bearer token the request carries.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         api.MapGet("/me", GetCurrentUser)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Read)
             .WithName("GetCurrentUser")
             .WithSummary("The signed-in user")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -84,6 +84,7 @@ public static class AuthApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        context.Items[Audit.AuditMiddleware.ClaimedUserItem] = request.Username!.Trim();
         var check = await validator.CheckAsync(request.Username!, request.Password!, cancellationToken);
         switch (check.Status)
         {
@@ -103,7 +104,7 @@ public static class AuthApi
 
         var user = check.User!;
         await context.SignInAsync(AuthSchemes.Cookie, UserPrincipal.Create(user, AuthSchemes.Cookie, "cookie"));
-        var token = await tokens.IssueAsync(user.Id, options.Value.TokenLifetime, cancellationToken);
+        var token = await tokens.IssueAsync(user.Id, "login", ApiTokenKinds.Login, time.GetUtcNow() + options.Value.TokenLifetime, cancellationToken);
         return TypedResults.Ok(new LoginResponse(token.Token, token.ExpiresAt, user.UserName, user.Role));
     }
 

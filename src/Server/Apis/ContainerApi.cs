@@ -1,3 +1,6 @@
+using System.Net;
+using ContainerConsole.Server.Agents;
+using ContainerConsole.Server.Auth;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -5,22 +8,37 @@ namespace ContainerConsole.Server.Apis;
 
 public static class ContainerApi
 {
+    private static readonly string[] Actions = ["start", "stop", "restart", "kill", "pause", "unpause"];
+
     public static RouteGroupBuilder MapContainerApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/containers")
-            .WithTags("Containers")
-            .RequireAuthorization();
+        var api = app.MapGroup("/api/v1/containers").WithTags("Containers");
 
         api.MapGet("", GetContainersAsync)
+            .RequireAuthorization(Policies.Read)
             .WithName("GetContainers")
             .WithSummary("Containers of every host, running or not")
             .WithDescription("The agents' GET /containers/json?all=1, each container tagged with its host. Hosts that cannot be asked are listed in unreachableHosts.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        var operate = api.MapGroup("/{host}/{id}").RequireAuthorization(Policies.Operate);
+        operate.MapPost("/{action}", ActAsync)
+            .WithName("ContainerAction")
+            .WithSummary("start, stop, restart, kill, pause or unpause a container (operator)")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
+        operate.MapDelete("", RemoveAsync)
+            .WithName("RemoveContainer")
+            .WithSummary("Remove a container (operator)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
+    /// <param name="containers">The containers service.</param>
+    /// <param name="cancellationToken">Request aborted.</param>
     /// <param name="host">Only this host (its name as in GET /api/v1/hosts).</param>
     public static async Task<Results<Ok<ContainerList>, ProblemHttpResult>> GetContainersAsync(
         IContainersService containers,
@@ -34,6 +52,56 @@ public static class ContainerApi
         catch (KeyNotFoundException ex)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown host", detail: ex.Message);
+        }
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ActAsync(
+        string host, string id, string action, AgentRegistry agents, CancellationToken cancellationToken)
+    {
+        if (!Actions.Contains(action))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["action"] = [$"Unknown action '{action}'; use {string.Join(", ", Actions)}."],
+            });
+        }
+
+        return await CallAgentAsync(agents, host, client => client.ContainerActionAsync(id, action, cancellationToken));
+    }
+
+    /// <param name="host">Host name.</param>
+    /// <param name="id">Container id or name.</param>
+    /// <param name="agents">The registry.</param>
+    /// <param name="cancellationToken">Request aborted.</param>
+    /// <param name="force">Kill a running container first.</param>
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemoveAsync(
+        string host, string id, AgentRegistry agents, CancellationToken cancellationToken, bool force = false) =>
+        await CallAgentAsync(agents, host, client => client.RemoveContainerAsync(id, force, cancellationToken));
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> CallAgentAsync(
+        AgentRegistry agents, string host, Func<DockerEngineClient, Task> call)
+    {
+        if (agents.Find(host) is not { } agent)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown host", detail: $"No host is named '{host}'.");
+        }
+
+        try
+        {
+            await call(agent.Client);
+            return TypedResults.NoContent();
+        }
+        catch (DockerEngineException ex)
+        {
+            // The agent's own verdict (no such container, conflict, bad request) passes through; anything else is the agent's failure.
+            var status = ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.BadRequest
+                ? (int)ex.StatusCode
+                : StatusCodes.Status502BadGateway;
+            return TypedResults.Problem(statusCode: status, title: "The agent refused", detail: ex.Message);
+        }
+        catch (AgentUnreachableException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Agent unreachable", detail: ex.Message);
         }
     }
 }

@@ -8,7 +8,7 @@ namespace ContainerConsole.Server.Auth;
 public sealed class ApiTokenAuthenticationOptions : AuthenticationSchemeOptions;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer TOKEN</c> against <see cref="IApiTokenStore"/>. The user is read
+/// Authenticates <c>Authorization: Bearer TOKEN</c> against <see cref="IApiTokenStore"/> (login and personal tokens). The user is read
 /// again on every request, so a removed user's tokens stop working at once.
 /// </summary>
 public sealed class ApiTokenAuthenticationHandler(
@@ -46,7 +46,7 @@ public sealed class ApiTokenAuthenticationHandler(
         var grant = await tokens.FindAsync(token, Context.RequestAborted);
         if (grant is null)
         {
-            return AuthenticateResult.Fail("The token is unknown or has expired.");
+            return AuthenticateResult.Fail("The token is unknown, revoked or expired.");
         }
 
         var user = await users.FindByIdAsync(grant.UserId, Context.RequestAborted);

@@ -3,7 +3,6 @@ using ContainerConsole.Server.Users;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace ContainerConsole.Server.Auth;
@@ -12,14 +11,14 @@ internal static class AuthenticationSetup
 {
     /// <summary>
     /// Cookie and bearer-token authentication behind one default scheme, the credential check with its
-    /// lockout, and the default policy (any signed-in user with a known role).
+    /// lockout, and the role policies (see <see cref="Policies"/>).
     /// </summary>
     public static IServiceCollection AddContainerConsoleAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<CredentialValidator>();
-        services.AddSingleton<IApiTokenStore, InMemoryApiTokenStore>();
+        services.AddSingleton<IApiTokenStore, EfApiTokenStore>();
         services.AddScoped<IConsoleSignIn, ConsoleSignIn>();
 
         services.AddAuthentication(AuthSchemes.Default)
@@ -51,15 +50,11 @@ internal static class AuthenticationSetup
                     OnRedirectToAccessDenied = context => AuthProblems.IsApiRequest(context.Request)
                         ? AuthProblems.WriteForbiddenAsync(context.HttpContext)
                         : Redirect(context),
-                    OnValidatePrincipal = ValidateUserStillExistsAsync,
+                    OnValidatePrincipal = RefreshUserAsync,
                 };
             });
 
-        services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Default)
-                .RequireAuthenticatedUser()
-                .RequireRole(Roles.All)
-                .Build());
+        services.AddAuthorizationBuilder().AddContainerConsolePolicies();
 
         return services;
     }
@@ -70,15 +65,23 @@ internal static class AuthenticationSetup
         return Task.CompletedTask;
     }
 
-    /// <summary>A session ends when its user is removed.</summary>
-    private static async Task ValidateUserStillExistsAsync(CookieValidatePrincipalContext context)
+    /// <summary>A session ends when its user is removed, and carries the user's current role after a role change.</summary>
+    private static async Task RefreshUserAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
         var users = context.HttpContext.RequestServices.GetRequiredService<IUserStore>();
-        if (id is null || await users.FindByIdAsync(id, context.HttpContext.RequestAborted) is null)
+        var user = id is null ? null : await users.FindByIdAsync(id, context.HttpContext.RequestAborted);
+        if (user is null)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(AuthSchemes.Cookie);
+            return;
+        }
+
+        if (!context.Principal!.IsInRole(user.Role) || context.Principal.Identity?.Name != user.UserName)
+        {
+            context.ReplacePrincipal(UserPrincipal.Create(user, AuthSchemes.Cookie, "cookie"));
+            context.ShouldRenew = true;
         }
     }
 }

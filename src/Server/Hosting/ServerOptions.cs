@@ -20,7 +20,7 @@ public sealed class ServerOptions
     /// <summary>Environment variable (or configuration key) holding the first admin's password.</summary>
     public const string AdminPasswordVariable = "CONTAINERCONSOLE_ADMIN_PASSWORD";
 
-    /// <summary>Directory of the server's own state (users, data-protection keys). Defaults by user, see <see cref="DefaultDataDir"/>.</summary>
+    /// <summary>Directory of the server's own state (database, data-protection keys). Defaults by user, see <see cref="DefaultDataDir"/>.</summary>
     public string DataDir { get; set; } = "";
 
     /// <summary>Agent addresses: <c>unix:///path</c>, <c>tcp://host:port</c> or <c>http(s)://host:port</c>, each optionally prefixed with <c>name=</c>.</summary>
@@ -42,8 +42,14 @@ public sealed class ServerOptions
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Full path of the users file.</summary>
-    public string UsersFile => Path.Combine(DataDir, "users.json");
+    /// <summary>Full path of the SQLite database (users, tokens, hosts, audit log).</summary>
+    public string DatabaseFile => Path.Combine(DataDir, "containerconsole.db");
+
+    /// <summary>Largest request body the API accepts.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>First wait before reconnecting to an agent's event stream; doubles up to 30 s while it fails.</summary>
+    public TimeSpan EventReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// <c>/var/lib/containerconsole-server</c> for root, else <c>$XDG_DATA_HOME/containerconsole</c>

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ContainerConsole.Server.Agents;
+using ContainerConsole.Server.Audit;
 using ContainerConsole.Server.Auth;
+using ContainerConsole.Server.Infrastructure;
 using ContainerConsole.Server.Hosts;
 using ContainerConsole.Server.Users;
 using ContainerConsole.Web.Services;
@@ -35,8 +37,13 @@ internal static class ServerSetup
             builder.WebHost.UseUrls(ServerOptions.DefaultUrls);
         }
 
+        // Every SQL statement at Information would drown the log; EF's warnings and errors still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
         builder.Services.AddContainerConsoleServices(builder.Configuration);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Malformed JSON and unparsable parameters reach BadRequestExceptionHandler, which names the problem.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.Services.AddContainerConsoleOpenApi();
@@ -62,7 +69,7 @@ internal static class ServerSetup
         }
     }
 
-    /// <summary>Options, users, agents, authentication and the services the web pages use.</summary>
+    /// <summary>Options, database, users, agents, audit, authentication and the services the web pages use.</summary>
     public static IServiceCollection AddContainerConsoleServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ServerOptions>()
@@ -85,14 +92,21 @@ internal static class ServerSetup
                 keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(directory), loggerFactory);
             });
 
-        services.AddSingleton<IUserStore, JsonFileUserStore>();
+        // Hosted services start in this order: schema first, then hosts and the first admin, then the event followers.
+        services.AddConsoleDatabase();
+        services.AddSingleton<IUserStore, EfUserStore>();
+        services.AddSingleton<AgentRegistry>();
+        services.AddHostedService<HostBootstrapper>();
         services.AddSingleton<AdminBootstrapper>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminBootstrapper>());
         services.AddHostedService<StartupBanner>();
 
-        services.AddSingleton<AgentRegistry>();
-        services.AddSingleton<IHostsService, HostsService>();
+        services.AddSingleton<HostsService>();
+        services.AddSingleton<IHostsService>(sp => sp.GetRequiredService<HostsService>());
         services.AddSingleton<IContainersService, ContainersService>();
+
+        services.AddSingleton<AuditLog>();
+        services.AddHostedService<AgentEventRecorder>();
 
         services.AddContainerConsoleAuthentication();
         return services;

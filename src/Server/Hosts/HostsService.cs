@@ -9,7 +9,7 @@ public sealed class HostsService(AgentRegistry agents, TimeProvider time, ILogge
     public async Task<IReadOnlyList<HostStatus>> GetHostsAsync(CancellationToken cancellationToken) =>
         await Task.WhenAll(agents.Hosts.Select(host => CheckAsync(host, cancellationToken)));
 
-    private async Task<HostStatus> CheckAsync(AgentHost host, CancellationToken cancellationToken)
+    public async Task<HostStatus> CheckAsync(AgentHost host, CancellationToken cancellationToken)
     {
         try
         {
@@ -42,5 +42,5 @@ public sealed class HostsService(AgentRegistry agents, TimeProvider time, ILogge
     }
 
     private HostStatus Status(AgentHost host, HostState state, EngineVersionInfo? version, string? error) =>
-        new(host.Name, host.Endpoint.Uri, state, version, error, time.GetUtcNow());
+        new(host.Id, host.Name, host.Uri, host.Endpoint.Tls is not null, state, version, error, time.GetUtcNow());
 }

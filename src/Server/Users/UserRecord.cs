@@ -1,6 +1,6 @@
 namespace ContainerConsole.Server.Users;
 
-/// <summary>The roles of the architecture. Only <see cref="Admin"/> exists until the roles issue lands.</summary>
+/// <summary>The roles of the architecture: admin manages users, hosts and the audit log; operator changes containers, images, volumes and networks; viewer reads.</summary>
 public static class Roles
 {
     public const string Admin = "admin";
@@ -8,6 +8,8 @@ public static class Roles
     public const string Viewer = "viewer";
 
     public static IReadOnlyList<string> All { get; } = [Admin, Operator, Viewer];
+
+    public static bool IsKnown(string? role) => role is Admin or Operator or Viewer;
 }
 
 /// <summary>A user of the console.</summary>

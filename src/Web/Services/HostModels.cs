@@ -23,16 +23,20 @@ public sealed record EngineVersionInfo(
     string? KernelVersion,
     string? GitCommit);
 
-/// <summary>One configured agent and its health.</summary>
+/// <summary>One registered agent and its health.</summary>
+/// <param name="Id">The host's id in the server's database (for PUT/DELETE /api/v1/hosts/{id}).</param>
 /// <param name="Name">Display name of the host (unique among the configured agents).</param>
 /// <param name="Uri">The agent's address, e.g. <c>unix:///run/containerconsole/agent.sock</c>.</param>
+/// <param name="MutualTls">True when the server reaches the agent over TCP with a client certificate.</param>
 /// <param name="State">Result of the last check.</param>
 /// <param name="Version">The engine version when the agent answered.</param>
 /// <param name="Error">Why the host is not healthy, when it is not.</param>
 /// <param name="CheckedAt">When the check finished.</param>
 public sealed record HostStatus(
+    int Id,
     string Name,
     string Uri,
+    bool MutualTls,
     HostState State,
     EngineVersionInfo? Version,
     string? Error,

@@ -21,6 +21,9 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
 
     public string DataDir => dataDir;
 
+    /// <summary>Replaces the server's clock (token expiry tests).</summary>
+    public TimeProvider? Time { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -32,8 +35,16 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
 
         builder.UseSetting(ServerOptions.AdminPasswordVariable, adminPassword ?? "");
         builder.UseSetting("ContainerConsole:AgentTimeout", "00:00:05");
+        builder.UseSetting("ContainerConsole:EventReconnectDelay", "00:00:00.100");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        builder.ConfigureTestServices(services => services.AddSingleton<IServerConsole>(Output));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IServerConsole>(Output);
+            if (Time is not null)
+            {
+                services.AddSingleton(Time);
+            }
+        });
     }
 
     /// <summary>A client that neither follows redirects nor (unless asked) keeps cookies.</summary>
@@ -51,6 +62,26 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
         var body = await response.Content.ReadFromJsonAsync<LoginBody>();
         return body?.Token ?? throw new InvalidOperationException("The login returned no token.");
     }
+
+    /// <summary>A client that sends the bearer token of <paramref name="username"/>.</summary>
+    public async Task<HttpClient> SignedInClientAsync(string username = "admin", string password = AdminPassword)
+    {
+        var client = CreateApiClient();
+        var token = await LoginAsync(client, username, password);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Creates a user through the admin API and returns its id.</summary>
+    public static async Task<string> CreateUserAsync(HttpClient admin, string username, string role, string password = "password-" + "1234")
+    {
+        using var response = await admin.PostAsJsonAsync("/api/v1/users", new { username, password, role });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return body.GetProperty("id").GetString()!;
+    }
+
+    public const string UserPassword = "password-1234";
 
     private sealed record LoginBody(string Token);
 }

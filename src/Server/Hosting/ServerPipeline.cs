@@ -1,0 +1,24 @@
+using ContainerConsole.Server.Audit;
+
+namespace ContainerConsole.Server.Hosting;
+
+internal static class ServerPipeline
+{
+    /// <summary>
+    /// Errors as ProblemDetails, then routing, then the audit (outside authentication and authorization, so it
+    /// sees refusals too), authentication, authorization, the body limit (after them, so a refused caller hears
+    /// 401/403 and an oversize body is audited with its user) and antiforgery.
+    /// </summary>
+    public static WebApplication UseContainerConsolePipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        app.UseRouting();
+        app.UseMiddleware<AuditMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<RequestBodyLimit>();
+        app.UseAntiforgery();
+        return app;
+    }
+}

@@ -1,0 +1,27 @@
+using ContainerConsole.Server.Infrastructure.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace ContainerConsole.Server.Infrastructure;
+
+/// <summary>
+/// The server's database: users, API tokens, hosts and the audit log. SQLite by default; the model keeps
+/// to what PostgreSQL also has (declared string lengths, DateTimeOffset as UTC ticks, no provider-specific types).
+/// </summary>
+public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options) : DbContext(options)
+{
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+
+    public DbSet<HostEntity> Hosts => Set<HostEntity>();
+
+    public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ConsoleDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+    }
+}
