@@ -46,13 +46,13 @@ internal sealed class RecordingHostNetwork : IHostNetwork
 
     public void SetPortForwards(string ownerId, IReadOnlyList<PortForward> forwards)
     {
-        Calls.Add($"forwards {ownerId[4..8]} {string.Join(",", forwards.Select(f => $"{f.Protocol}:{f.HostIp?.ToString() ?? "*"}:{f.HostPort}->{f.ContainerIp}:{f.ContainerPort}"))}");
+        Calls.Add($"forwards {ownerId[..4]} {string.Join(",", forwards.Select(f => $"{f.Protocol}:{f.HostIp?.ToString() ?? "*"}:{f.HostPort}->{f.ContainerIp}:{f.ContainerPort}"))}");
         Forwards[ownerId] = forwards;
     }
 
     public void RemovePortForwards(string ownerId)
     {
-        Calls.Add($"unforward {ownerId[4..8]}");
+        Calls.Add($"unforward {ownerId[..4]}");
         Forwards.Remove(ownerId);
     }
 

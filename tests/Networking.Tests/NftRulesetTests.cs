@@ -65,6 +65,8 @@ public class NftRulesetTests
         Assert.Contains("bridge name 'br0\"; flush ruleset'", e.Message);
         Assert.Throws<ArgumentException>(() => NftRuleset.ValidateName("bridge name", "a-very-long-bridge-name", 15));
         NftRuleset.ValidateName("bridge name", "br-1a2b.3", 15);
+        NftRuleset.ValidateOwner("0f3a" + new string('9', 60)); // a container id: it goes into a quoted comment
+        Assert.Throws<ArgumentException>(() => NftRuleset.ValidateOwner("abc\" } ; flush ruleset"));
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public sealed class HostNetwork : IHostNetwork, IDisposable
 
     public void SetPortForwards(string ownerId, IReadOnlyList<PortForward> forwards)
     {
-        NftRuleset.ValidateName("port forward owner", ownerId, 120);
+        NftRuleset.ValidateOwner(ownerId);
         foreach (var forward in forwards)
             NftRuleset.Validate(forward);
         lock (_tableLock)

@@ -133,8 +133,18 @@ internal static partial class NftRuleset
             throw new ArgumentException($"{what} '{name}' is not usable: 1-{maxLength} characters of letters, digits, '_', '.', '-', starting with a letter or '_'");
     }
 
+    /// <summary>A port forward's owner goes into a quoted element comment, so it may start with a digit (a container id).</summary>
+    public static void ValidateOwner(string owner)
+    {
+        if (owner.Length > 120 || !SafeComment().IsMatch(owner))
+            throw new ArgumentException($"port forward owner '{owner}' is not usable: 1-120 characters of letters, digits, '_', '.', '-'");
+    }
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*$")]
     private static partial Regex SafeName();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex SafeComment();
 
     // Everything declared in one table block, not with "add map"/"add chain" commands or a second block: nft 1.0.6
     // refuses (ENOENT) an interval-map element jumping to a chain that the same batch created outside the map's block.

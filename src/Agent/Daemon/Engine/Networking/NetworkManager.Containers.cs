@@ -11,9 +11,6 @@ public sealed partial class NetworkManager
 {
     private const string ContainerModePrefix = "container:";
 
-    /// <summary>The owner of a container's port forwards in the agent's table (a name there must not start with a digit).</summary>
-    private static string ForwardOwner(string containerId) => "ctr_" + containerId;
-
     public static bool IsContainerMode(string? mode) => mode?.StartsWith(ContainerModePrefix, StringComparison.Ordinal) == true;
 
     public static string ContainerModeTarget(string mode) => mode[ContainerModePrefix.Length..];
@@ -215,7 +212,7 @@ public sealed partial class NetworkManager
             lock (_lock)
                 store.Save(new SandboxRecord { ContainerId = c.Id, NetnsPath = netns, Ports = plan.Ports });
             if (plan.Ports.Count > 0)
-                host.SetPortForwards(ForwardOwner(c.Id), Forwards(plan.Endpoints[0].Network, plan.Endpoints[0].Endpoint, plan.Ports));
+                host.SetPortForwards(c.Id, Forwards(plan.Endpoints[0].Network, plan.Endpoints[0].Endpoint, plan.Ports));
         }
         catch (Exception e)
         {
@@ -251,7 +248,7 @@ public sealed partial class NetworkManager
             store.DeleteSandbox(containerId);
         }
         if (sandbox is { Ports.Count: > 0 })
-            Try(() => host.RemovePortForwards(ForwardOwner(containerId)), $"removing the port forwards of {containerId}");
+            Try(() => host.RemovePortForwards(containerId), $"removing the port forwards of {containerId}");
     }
 
     /// <summary>Cleanup that must not hide the error being handled (or stop the rest of the cleanup).</summary>
@@ -284,7 +281,7 @@ public sealed partial class NetworkManager
             }
             var primary = EndpointsOf(sandbox.ContainerId).FirstOrDefault(x => x.Endpoint.InterfaceName == "eth0");
             if (sandbox.Ports.Count > 0 && primary.Network is not null)
-                host.SetPortForwards(ForwardOwner(sandbox.ContainerId), Forwards(primary.Network, primary.Endpoint, sandbox.Ports));
+                host.SetPortForwards(sandbox.ContainerId, Forwards(primary.Network, primary.Endpoint, sandbox.Ports));
         }
         lock (_lock)
         {
