@@ -110,6 +110,22 @@ public sealed class AgentNetworkTests
     }
 
     [RequiresRootFact]
+    public async Task Container_and_host_modes_share_the_namespace_and_its_hostname_as_docker_does()
+    {
+        using var agent = await AgentProcess.WithBusyboxImageAsync(Image);
+        agent.DockerOk("run", "-d", "--name", "target", "--hostname", "targethost", Image, "sleep", "60");
+        var targetIp = (await agent.InspectAsync("target")).GetProperty("NetworkSettings").GetProperty("IPAddress").GetString()!;
+        var joined = agent.DockerOk("run", "--rm", "--network", "container:target", Image, "sh", "-c", "hostname; cat /etc/hostname; ip -4 -o addr show eth0");
+        var lines = joined.Split('\n');
+        Assert.Equal(("targethost", "targethost"), (lines[0], lines[1]));
+        Assert.Contains(targetIp + "/", lines[2]);
+        Assert.Contains("conflicting options: hostname and the network mode",
+            agent.Docker("run", "--rm", "--network", "container:target", "--hostname", "x", Image, "true").Stderr);
+        Assert.Equal(Environment.MachineName, agent.DockerOk("run", "--rm", "--network", "host", Image, "sh", "-c", "hostname").Trim());
+        agent.DockerOk("rm", "-f", "target");
+    }
+
+    [RequiresRootFact]
     public async Task A_published_udp_port_echoes_datagrams_from_the_host()
     {
         // Debian's busybox-static has no UDP server (its nc lacks -u): a tiny static one is built and copied in.

@@ -35,6 +35,8 @@ public sealed partial class NetworkManager
             c.HostConfig.NetworkMode = mode;
             if (requested.Count > 0)
                 throw EngineException.BadRequest("conflicting options: container type network can't be used with other networks");
+            if (!string.IsNullOrEmpty(c.Config.Hostname))
+                throw EngineException.BadRequest("conflicting options: hostname and the network mode"); // it takes the target's
             return;
         }
         ValidateHostSettings(c.HostConfig);
@@ -92,6 +94,10 @@ public sealed partial class NetworkManager
             namespaces.RemoveAll(n => n.Type == "network");
         else if (joinNetns is not null)
             namespaces.First(n => n.Type == "network").Path = joinNetns;
+        // The hostname Prepare chose: the host's in host mode, the target's in container mode (as dockerd).
+        var hostnameFile = Path.Combine(containerDir, "hostname");
+        if (File.Exists(hostnameFile))
+            spec.Hostname = File.ReadAllText(hostnameFile).Trim();
         foreach (var destination in NameFiles.Destinations)
         {
             spec.Mounts.RemoveAll(m => m.Destination == destination);
@@ -106,7 +112,7 @@ public sealed partial class NetworkManager
     public StartPlan Prepare(ContainerModel c, string containerDir, IReadOnlyList<string> exposedPorts, Func<string, ContainerModel> getContainer)
     {
         var mode = c.HostConfig.NetworkMode ?? DefaultBridge;
-        var hostname = string.IsNullOrEmpty(c.Config.Hostname) ? c.Id[..12] : c.Config.Hostname;
+        var hostname = !string.IsNullOrEmpty(c.Config.Hostname) ? c.Config.Hostname : mode == "host" ? Environment.MachineName : c.Id[..12];
         AtomicFile.WriteText(Path.Combine(containerDir, "hostname"), NameFiles.Hostname(hostname));
         var hostResolv = File.Exists(options.HostResolvConf) ? File.ReadAllText(options.HostResolvConf) : "";
         if (mode == "host")
@@ -122,7 +128,7 @@ public sealed partial class NetworkManager
                 throw EngineException.Conflict($"cannot join network namespace of a non running container: {target.Id}");
             // Docker shares the target's files: the same addresses, the same nameservers.
             var targetDir = Path.GetDirectoryName(containerDir)!;
-            foreach (var file in new[] { "hosts", "resolv.conf" })
+            foreach (var file in new[] { "hostname", "hosts", "resolv.conf" })
                 AtomicFile.WriteText(Path.Combine(containerDir, file), File.ReadAllText(Path.Combine(targetDir, target.Id, file)));
             return new StartPlan([], [], $"/proc/{target.State.Pid}/ns/net");
         }
