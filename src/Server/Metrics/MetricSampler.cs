@@ -75,7 +75,7 @@ public sealed class MetricSampler(
         IReadOnlyList<DockerContainer> running;
         try
         {
-            running = await host.Client.ListContainersAsync(all: false, cancellationToken);
+            running = [.. (await host.Client.ListContainersAsync(all: false, cancellationToken)).Where(c => c.State == "running")];
         }
         catch (Exception ex) when (ex is AgentUnreachableException or DockerEngineException)
         {
