@@ -10,10 +10,12 @@ namespace ContainerConsole.Server.Hubs;
 /// <c>/hubs/progress</c> (operator and up): starts a long operation on an agent and streams its progress to the
 /// client that started it. Stopping the stream cancels the call to the agent.
 /// </summary>
-[Authorize(Policy = Policies.Operate)]
+// Connecting needs a signed-in user (any role); each method names the role it needs, so a viewer hears why.
+[Authorize(Policy = Policies.Read)]
 public sealed class ProgressHub(LiveFeeds feeds, ILogger<ProgressHub> logger) : Hub
 {
     /// <summary>Pulls <paramref name="image"/> (with <paramref name="tag"/>, or the tag in the reference) on <paramref name="host"/>.</summary>
+    [Authorize(Policy = Policies.Operate)]
     public IAsyncEnumerable<ProgressMessage> Pull(string host, string image, string? tag, CancellationToken cancellationToken)
     {
         var agent = feeds.Host(host);

@@ -11,9 +11,11 @@ namespace ContainerConsole.Server.Hubs;
 /// <c>/hubs/terminal</c> (operator and up): a shell (or any command) in a running container with a TTY. The client
 /// streams keystrokes and window sizes in and reads the output; ending the stream closes the exec's connection.
 /// </summary>
-[Authorize(Policy = Policies.Operate)]
+// Connecting needs a signed-in user (any role); each method names the role it needs, so a viewer hears why.
+[Authorize(Policy = Policies.Read)]
 public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : Hub
 {
+    [Authorize(Policy = Policies.Operate)]
     public async IAsyncEnumerable<string> Open(
         string host,
         string container,

@@ -87,10 +87,10 @@ public sealed partial class FakeAgent
     /// Sample <paramref name="i"/>: the container uses 0.5 s of CPU per 2 s of host CPU time on 2 CPUs (50 %),
     /// 100 MiB of which 20 MiB inactive page cache, of a 1 GiB limit.
     /// </summary>
-    public static string StatsJson(string id, int i) => $$"""
-        {"read":"2026-11-29T10:00:{{i % 60:D2}}Z","id":"{{id}}","name":"/web",
-         "cpu_stats":{"cpu_usage":{"total_usage":{{(i + 1) * 500_000_000L}}},"system_cpu_usage":{{(i + 1) * 2_000_000_000L}},"online_cpus":2},
-         "precpu_stats":{"cpu_usage":{"total_usage":{{i * 500_000_000L}}},"system_cpu_usage":{{i * 2_000_000_000L}},"online_cpus":2},
+    public static string StatsJson(string id, int i) => $$$"""
+        {"read":"2026-11-29T10:00:{{{i % 60:D2}}}Z","id":"{{{id}}}","name":"/web",
+         "cpu_stats":{"cpu_usage":{"total_usage":{{{(i + 1) * 500_000_000L}}}},"system_cpu_usage":{{{(i + 1) * 2_000_000_000L}}},"online_cpus":2},
+         "precpu_stats":{"cpu_usage":{"total_usage":{{{i * 500_000_000L}}}},"system_cpu_usage":{{{i * 2_000_000_000L}}},"online_cpus":2},
          "memory_stats":{"usage":104857600,"limit":1073741824,"stats":{"total_inactive_file":20971520}},
          "networks":{"eth0":{"rx_bytes":1000,"tx_bytes":2000},"eth1":{"rx_bytes":1,"tx_bytes":2}},
          "blkio_stats":{"io_service_bytes_recursive":[{"major":8,"minor":0,"op":"Read","value":4096},{"major":8,"minor":0,"op":"Write","value":8192}]}}
