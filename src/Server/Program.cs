@@ -1,5 +1,6 @@
 using ContainerConsole.Server.Apis;
 using ContainerConsole.Server.Hosting;
+using ContainerConsole.Server.Hubs;
 using ContainerConsole.Web;
 using ContainerConsole.Web.Account;
 using ContainerConsole.Web.Components;
@@ -21,6 +22,7 @@ var builder = WebApplication.CreateBuilder(settings);
 
 builder.AddContainerConsoleServer();
 builder.Services.AddContainerConsoleWeb();
+builder.Services.AddLiveStreamsAndMetrics(builder.Configuration);
 
 var app = builder.Build();
 if (!app.ValidateServerOptions(Console.Error))
@@ -40,6 +42,7 @@ app.MapTokenApi();
 app.MapHostApi();
 app.MapContainerApi();
 app.MapAuditApi();
+app.MapLiveStreamsAndMetrics();
 
 app.MapConsoleAccountEndpoints();
 app.MapRazorComponents<App>()

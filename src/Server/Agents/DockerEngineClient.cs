@@ -15,7 +15,7 @@ namespace ContainerConsole.Server.Agents;
 /// that cannot be reached raises <see cref="AgentUnreachableException"/>, an error answer
 /// <see cref="DockerEngineException"/>.
 /// </summary>
-public sealed class DockerEngineClient : IDisposable
+public sealed partial class DockerEngineClient : IDisposable
 {
     private static readonly ProductInfoHeaderValue UserAgent = new("ContainerConsole-Server", "1.0");
 

@@ -17,6 +17,8 @@ public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
 
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
+    public DbSet<ContainerMetricEntity> ContainerMetrics => Set<ContainerMetricEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ConsoleDbContext).Assembly);
 

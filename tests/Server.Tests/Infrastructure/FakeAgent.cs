@@ -18,7 +18,7 @@ namespace ContainerConsole.Server.Tests.Infrastructure;
 /// A tiny Docker Engine API on a unix socket: <c>/_ping</c>, <c>/version</c>, <c>/containers/json</c>, container
 /// actions and removal (404 for the id <c>missing</c>), and <c>/events</c> with history, <c>since</c> and live events.
 /// </summary>
-public sealed class FakeAgent : IAsyncDisposable
+public sealed partial class FakeAgent : IAsyncDisposable
 {
     public const string EngineVersion = "27.5.1-fake";
 
@@ -178,6 +178,7 @@ public sealed class FakeAgent : IAsyncDisposable
                 : Results.NoContent();
         });
         app.MapGet("/events", agent.StreamEventsAsync);
+        agent.MapStreams(app);
 
         await app.StartAsync();
         agent.Uri = uri ?? "tcp://" + new Uri(app.Urls.Single()).Authority;

@@ -147,6 +147,65 @@ namespace ContainerConsole.Server.Infrastructure.Migrations
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("ContainerConsole.Server.Infrastructure.Entities.ContainerMetricEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BlockReadBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BlockWriteBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContainerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContainerName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("CpuPercent")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("CpuSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MemoryBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MemoryLimitBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NetworkRxBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NetworkTxBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ResolutionSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Time")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResolutionSeconds", "Time");
+
+                    b.HasIndex("Host", "ContainerId", "ResolutionSeconds", "Time");
+
+                    b.ToTable("ContainerMetrics", (string)null);
+                });
+
             modelBuilder.Entity("ContainerConsole.Server.Infrastructure.Entities.HostEntity", b =>
                 {
                     b.Property<int>("Id")
