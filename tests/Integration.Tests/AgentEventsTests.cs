@@ -125,6 +125,24 @@ public sealed class AgentEventsTests
     }
 
     [RequiresRootFact]
+    public async Task A_container_waiting_for_its_policy_restart_shows_as_restarting_and_execs_show_in_inspect()
+    {
+        using var agent = await AgentProcess.WithBusyboxImageAsync("evbox:1");
+        // the backoff doubles from 100 ms: after a few quick failures the wait is long enough to see
+        agent.DockerOk("run", "-d", "--name", "crashy", "--restart", "always", "evbox:1", "sh", "-c", "exit 4");
+        await EventuallyAsync(() => agent.DockerOk("ps", "-f", "name=crashy", "--format", "{{.Status}}").Trim(),
+            s => s.StartsWith("Restarting (4)", StringComparison.Ordinal), "ps shows Restarting (4)");
+        await EventuallyAsync(() => Inspect(agent, "crashy", "{{.State.Status}} {{.State.Running}} {{.State.Restarting}}"), s => s == "restarting true true", "inspect");
+        await EventuallyAsync(() => agent.DockerOk("ps", "-q", "-f", "status=restarting").Trim(), s => s.Length > 0, "status=restarting filter");
+        agent.DockerOk("rm", "-f", "crashy");
+
+        agent.DockerOk("run", "-d", "--name", "busy", "evbox:1", "sleep", "60");
+        Assert.Equal("null", Inspect(agent, "busy", "{{json .ExecIDs}}"));
+        agent.DockerOk("exec", "-d", "busy", "sleep", "30");
+        await EventuallyAsync(() => Inspect(agent, "busy", "{{len .ExecIDs}}"), s => s == "1", "the running exec in ExecIDs");
+    }
+
+    [RequiresRootFact]
     public async Task RestartPoliciesStillApplyAfterTheAgentCrashes()
     {
         using var agent = await AgentProcess.WithBusyboxImageAsync("evbox:1");

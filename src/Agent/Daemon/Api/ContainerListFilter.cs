@@ -22,13 +22,17 @@ public sealed class ContainerListFilter
     private readonly DateTime? _before, _since;
     private readonly IReadOnlyList<int> _exited;
     private readonly Func<string, string?> _imageIdOf;
+    private readonly Func<ContainerModel, bool> _isRestarting;
 
     /// <param name="find">Resolves before/since (id, prefix or name); throws 404 like Get.</param>
     /// <param name="imageIdOf">Resolves an ancestor reference to an image id; null when there is no such image.</param>
-    public ContainerListFilter(DockerFilters filters, bool all, int limit, Func<string, ContainerModel> find, Func<string, string?> imageIdOf)
+    /// <param name="isRestarting">Whether a container waits for a policy restart: listed as running, status "restarting".</param>
+    public ContainerListFilter(DockerFilters filters, bool all, int limit, Func<string, ContainerModel> find, Func<string, string?> imageIdOf,
+        Func<ContainerModel, bool>? isRestarting = null)
     {
         _filters = filters;
         _imageIdOf = imageIdOf;
+        _isRestarting = isRestarting ?? (_ => false);
         foreach (var s in filters.Get("status"))
         {
             if (!States.Contains(s))
@@ -53,10 +57,11 @@ public sealed class ContainerListFilter
 
     public bool Matches(ContainerModel c)
     {
-        if (!_all && !c.State.IsActive)
+        var restarting = _isRestarting(c);
+        if (!_all && !c.State.IsActive && !restarting)
             return false;
         var f = _filters;
-        if (f.Get("status") is { Count: > 0 } st && !st.Contains(c.State.Status))
+        if (f.Get("status") is { Count: > 0 } st && !st.Contains(DockerViews.Status(c, restarting)))
             return false;
         if (_exited.Count > 0 && (c.State.Status != "exited" || !_exited.Contains(c.State.ExitCode)))
             return false;

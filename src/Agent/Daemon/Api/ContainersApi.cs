@@ -14,11 +14,11 @@ public static class ContainersApi
         var g = app.MapGroup("/containers");
         g.MapGet("/json", (ContainerEngine engine, ContainerStore store, ImageStore images, NetworkManager network, string? all, int? limit, string? size, string? filters) =>
         {
-            var filter = new ContainerListFilter(DockerFilters.Parse(filters, ContainerListFilter.Known), IsTrue(all), limit ?? 0, engine.Get, images.Resolve);
+            var filter = new ContainerListFilter(DockerFilters.Parse(filters, ContainerListFilter.Known), IsTrue(all), limit ?? 0, engine.Get, images.Resolve, engine.IsRestarting);
             var withSize = IsTrue(size);
             return Results.Json(filter.Apply(engine.All).Select(c =>
             {
-                var summary = DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null);
+                var summary = DockerViews.Summary(c, withSize ? SizeOf(c, store, images) : null, engine.IsRestarting(c));
                 NetworkViews.AddToSummary(summary, c, network);
                 return summary;
             }));
@@ -32,10 +32,11 @@ public static class ContainersApi
             var c = await engine.CreateAsync(body, string.IsNullOrEmpty(name) ? null : name, ct);
             return Results.Json(new { c.Id, Warnings = Array.Empty<string>() }, statusCode: 201);
         });
-        g.MapGet("/{id}/json", (ContainerEngine engine, ContainerStore store, NetworkManager network, string id) =>
+        g.MapGet("/{id}/json", (ContainerEngine engine, ExecEngine execs, ContainerStore store, NetworkManager network, string id) =>
         {
             var c = engine.Get(id);
-            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id), engine.IsRestarting(c), NetworkViews.Settings(c, network)));
+            return Results.Json(DockerViews.Inspect(c, store.Log(c.Id), store.Upper(c.Id), store.Work(c.Id), engine.IsRestarting(c), NetworkViews.Settings(c, network),
+                execs.RunningIn(c.Id)));
         });
         g.MapPost("/{id}/start", async (ContainerEngine engine, string id, CancellationToken ct) =>
         {

@@ -10,7 +10,13 @@ public static class DockerViews
         t == default ? "0001-01-01T00:00:00Z" : t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
 
     /// <summary>One entry of GET /containers/json; sizes only when asked for (size=1), as dockerd.</summary>
-    public static Dictionary<string, object?> Summary(ContainerModel c, (long Rw, long RootFs)? size)
+    /// <summary>
+    /// dockerd's status of a container waiting for its restart policy's next start: "restarting", counted as running
+    /// (so plain `docker ps` lists it), though no process runs until the backoff ends.
+    /// </summary>
+    public static string Status(ContainerModel c, bool restarting) => restarting ? "restarting" : c.State.Status;
+
+    public static Dictionary<string, object?> Summary(ContainerModel c, (long Rw, long RootFs)? size, bool restarting = false)
     {
         var summary = new Dictionary<string, object?>
         {
@@ -22,8 +28,8 @@ public static class DockerViews
             ["Created"] = new DateTimeOffset(DateTime.SpecifyKind(c.Created, DateTimeKind.Utc)).ToUnixTimeSeconds(),
             ["Ports"] = Array.Empty<object>(),
             ["Labels"] = c.Config.Labels ?? [],
-            ["State"] = c.State.Status,
-            ["Status"] = StatusText(c.State, DateTime.UtcNow),
+            ["State"] = Status(c, restarting),
+            ["Status"] = restarting ? $"Restarting ({c.State.ExitCode}) {Human(DateTime.UtcNow - c.State.FinishedAt)} ago" : StatusText(c.State, DateTime.UtcNow),
             ["HostConfig"] = new { NetworkMode = c.HostConfig.NetworkMode ?? "default" },
             ["NetworkSettings"] = new { Networks = new Dictionary<string, object>() },
             ["Mounts"] = Mounts(c),
@@ -81,7 +87,8 @@ public static class DockerViews
         };
     }
 
-    public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir, bool restarting, object networkSettings) => new
+    public static object Inspect(ContainerModel c, string logPath, string upperDir, string workDir, bool restarting, object networkSettings,
+        IReadOnlyList<string> execIds) => new
     {
         c.Id,
         Created = Rfc3339(c.Created),
@@ -89,8 +96,8 @@ public static class DockerViews
         Args = c.Args.Skip(1).ToArray(),
         State = new
         {
-            c.State.Status,
-            Running = c.State.IsActive,
+            Status = Status(c, restarting),
+            Running = c.State.IsActive || restarting,
             Paused = c.State.Status == "paused",
             Restarting = restarting,
             c.State.OOMKilled,
@@ -113,6 +120,7 @@ public static class DockerViews
         LogPath = logPath,
         Name = "/" + c.Name,
         c.State.RestartCount,
+        ExecIDs = execIds.Count > 0 ? execIds : null, // dockerd's running execs, null when none
         Driver = "overlay",
         Platform = "linux",
         c.ProcessLabel,

@@ -167,6 +167,10 @@ public sealed class ExecEngine(ContainerEngine containers, ContainerStore store,
                 ("execID", e.Id), ("exitCode", exit.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>The ids of the container's execs still running (inspect's ExecIDs).</summary>
+    public IReadOnlyList<string> RunningIn(string containerId) =>
+        _execs.Values.Where(e => e.ContainerId == containerId && e.Running).Select(e => e.Id).ToList();
+
     /// <summary>Called by the exit watcher: records the exits of running execs (so exec_die goes out without anyone asking).</summary>
     public void ReapExited()
     {
