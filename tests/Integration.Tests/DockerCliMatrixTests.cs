@@ -118,8 +118,11 @@ public sealed class DockerCliMatrixTests
         {
             (["--network", "mynet"], "network mynet not found"),
             (["--device", "/dev/no-such-device"], "error gathering device information while adding custom device \"/dev/no-such-device\""),
-            (["--ulimit", "nofile=100:100"], "--ulimit"),
-            (["--pid", "host"], "--pid host"),
+            (["--link", "other:db"], "links (--link)"),
+            (["--runtime", "nosuch"], "unknown or invalid runtime name: nosuch"),
+            (["--ipc", "container:nosuch"], "No such container: nosuch"),
+            (["--uts", "host", "--hostname", "x"], "conflicting options: hostname and the UTS mode"),
+            (["--group-add", "nosuchgroup"], "Unable to find group nosuchgroup"),
             (["--log-driver", "syslog"], "syslog logging driver"),
             (["--platform", "linux/arm64"], "platform linux/arm64 is not supported"),
         })
@@ -158,5 +161,30 @@ public sealed class DockerCliMatrixTests
         Assert.Contains("fuse", privileged);
         Assert.Contains("tun", privileged);
         Assert.Contains("loop0", privileged);
+    }
+
+    [RequiresRootFact]
+    public async Task InitUlimitsGroupsShmAndNamespaceModesWorkAsWithDocker()
+    {
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        // --init: Debian's static tini is pid 1 and the command its child
+        var ps = agent.DockerOk("run", "--rm", "--init", "clibox:1", "sh", "-c", "ps -o pid,args");
+        Assert.Matches(@"(?m)^\s*1 /sbin/docker-init -- sh", ps);
+        Assert.Equal("100\n200", agent.DockerOk("run", "--rm", "--ulimit", "nofile=100:200", "clibox:1", "sh", "-c", "ulimit -n; ulimit -Hn").Trim());
+        Assert.Contains("groups=10,1234", agent.DockerOk("run", "--rm", "--group-add", "10", "--group-add", "1234", "clibox:1", "sh", "-c", "id"));
+        Assert.Contains(" 32768 ", agent.DockerOk("run", "--rm", "--shm-size", "32m", "clibox:1", "sh", "-c", "df -k /dev/shm"));
+        Assert.Equal(Environment.MachineName, agent.DockerOk("run", "--rm", "--uts", "host", "clibox:1", "sh", "-c", "cat /proc/sys/kernel/hostname").Trim());
+        // the host's pid namespace sees more than the container's own two processes
+        Assert.True(int.Parse(agent.DockerOk("run", "--rm", "--pid", "host", "clibox:1", "sh", "-c", "ls -d /proc/[0-9]* | wc -l").Trim()) > 10);
+        agent.DockerOk("run", "--rm", "--cap-add", "ALL", "--userns", "host", "--cgroupns", "host", "--security-opt", "apparmor=unconfined", "clibox:1", "true");
+
+        // another container's pid and ipc namespaces: its processes and its IPC namespace
+        agent.DockerOk("run", "-d", "--name", "holder", "clibox:1", "sleep", "60");
+        var holderIpc = agent.DockerOk("exec", "holder", "sh", "-c", "readlink /proc/self/ns/ipc").Trim();
+        var seen = agent.DockerOk("run", "--rm", "--pid", "container:holder", "--ipc", "container:holder", "clibox:1", "sh", "-c", "ps -o args; readlink /proc/self/ns/ipc");
+        Assert.Contains("sleep 60", seen);
+        Assert.Contains(holderIpc, seen);
+        agent.DockerOk("stop", "-t", "1", "holder");
+        Assert.Contains("cannot join PID of a non running container", agent.Docker("run", "--rm", "--pid", "container:holder", "clibox:1", "true").Stderr);
     }
 }

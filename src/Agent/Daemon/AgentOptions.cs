@@ -7,6 +7,8 @@ public sealed class AgentOptions
     public string ExecRoot { get; set; } = "/run/containerconsole";
     public List<string> Hosts { get; set; } = [];
     public string DefaultRuntime { get; set; } = "ccrun";
+    /// <summary>docker run --init's binary (dockerd's --init-path); by default Debian's static tini.</summary>
+    public string? InitPath { get; set; } = Engine.InitProcess.Candidates.FirstOrDefault(File.Exists);
     public Dictionary<string, string> Runtimes { get; set; } = [];
     public bool LiveRestore { get; set; } = true;
     public string? SocketGroup { get; set; }
@@ -56,6 +58,8 @@ public sealed class AgentOptions
     /// <summary>ccrun understands the overlay annotations; runc and others need a mounted rootfs.</summary>
     public bool IsBuiltinRuntime(string? name) => (name ?? DefaultRuntime) == "ccrun" && !Runtimes.ContainsKey("ccrun");
 
+    public bool HasRuntime(string? name) => Runtimes.ContainsKey(name ?? DefaultRuntime) || (name ?? DefaultRuntime) == "ccrun";
+
     public string RuntimePath(string? name)
     {
         name ??= DefaultRuntime;
@@ -86,6 +90,7 @@ public sealed class AgentOptions
                 case "--exec-root": o.ExecRoot = Value(); break;
                 case "-H" or "--host": o.Hosts.Add(Value()); break;
                 case "--default-runtime": o.DefaultRuntime = Value(); break;
+                case "--init-path": o.InitPath = Value(); break;
                 case "--add-runtime":
                 {
                     var v = Value().Split('=', 2);
@@ -153,6 +158,7 @@ public sealed class AgentOptions
                 case "exec-root": ExecRoot = p.Value.GetString()!; break;
                 case "hosts": Hosts.AddRange(p.Value.EnumerateArray().Select(h => h.GetString()!)); break;
                 case "default-runtime": DefaultRuntime = p.Value.GetString()!; break;
+                case "init-path": InitPath = p.Value.GetString(); break;
                 case "live-restore": LiveRestore = p.Value.GetBoolean(); break;
                 case "group": SocketGroup = p.Value.GetString(); break;
                 case "bridge": Bridge = p.Value.GetString()!; break;

@@ -340,6 +340,16 @@ public class SpecValidatorTests : IDisposable
         Assert.Equal("exec: \"nothere\": executable file not found in $PATH", Reject(spec));
     }
 
+    [Fact]
+    public void An_executable_a_bind_mount_brings_in_is_left_to_init()
+    {
+        var spec = Valid();
+        spec.Process!.Args = ["/sbin/docker-init", "--", "true"];
+        Assert.Equal("exec: \"/sbin/docker-init\": stat /sbin/docker-init: no such file or directory", Reject(spec));
+        spec.Mounts.Add(new Mount { Destination = "/sbin/docker-init", Type = "bind", Source = "/bin/true", Options = ["bind", "ro"] });
+        SpecValidator.Validate(spec, _bundle);
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("web-1")]

@@ -3,7 +3,7 @@ using ContainerConsole.Agent.Engine;
 namespace ContainerConsole.Agent.Api;
 
 /// <summary>
-/// Settings of POST /containers/create the engine cannot honour yet (links, ulimits and the like). A client that asks
+/// Settings of POST /containers/create the engine cannot honour yet (legacy links, other log drivers). A client that asks
 /// for them gets a 400 naming the setting instead of a container that silently lacks them.
 /// </summary>
 public static class UnsupportedSettings
@@ -14,21 +14,6 @@ public static class UnsupportedSettings
         var hc = request.HostConfig ?? new HostConfig();
         if (hc.Links is { Count: > 0 })
             throw Refuse("links (--link)");
-        if (hc.Ulimits is { Count: > 0 })
-            throw Refuse("resource limits (--ulimit, HostConfig.Ulimits)");
-        if (hc.GroupAdd is { Count: > 0 })
-            throw Refuse("supplementary groups (--group-add)");
-        if (hc.ShmSize > 0)
-            throw Refuse("the size of /dev/shm (--shm-size)");
-        foreach (var (flag, value, allowed) in new[]
-        {
-            ("--ipc", hc.IpcMode, new[] { "", "private", "shareable" }), ("--pid", hc.PidMode, [""]),
-            ("--uts", hc.UTSMode, [""]), ("--userns", hc.UsernsMode, [""]),
-        })
-        {
-            if (!allowed.Contains(value ?? ""))
-                throw Refuse($"{flag} {value}: the container always gets its own namespace");
-        }
         var logType = hc.LogConfig?.Type ?? "";
         if (logType is not ("" or "json-file"))
             throw Refuse($"the {logType} logging driver (--log-driver): the agent keeps json-file logs");

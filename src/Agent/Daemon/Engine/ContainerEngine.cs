@@ -129,7 +129,9 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             try
             {
                 c.HostConfig.Runtime ??= options.DefaultRuntime;
-                options.RuntimePath(c.HostConfig.Runtime); // unknown runtime: refuse at create
+                if (!options.HasRuntime(c.HostConfig.Runtime))
+                    throw EngineException.BadRequest($"unknown or invalid runtime name: {c.HostConfig.Runtime}");
+                NamespaceModes.Validate(c.HostConfig, c.Config.Hostname, Get);
                 network.ResolveAtCreate(c, req.NetworkingConfig, Get);
                 c.MountPoints = ResolveMounts(req, imageId, c.MountLabel, createdVolumes);
                 WriteSpec(c);
@@ -153,10 +155,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     }
 
     /// <summary>The bundle's config.json from the container's settings (at create, and again after an update).</summary>
-    private void WriteSpec(ContainerModel c, string? joinNetns = null)
+    /// <param name="starting">At start: namespaces of other containers are joined, so they must be running.</param>
+    private void WriteSpec(ContainerModel c, bool starting = false, string? joinNetns = null)
     {
         var spec = SpecBuilder.Build(c, store.Upper(c.Id), store.Work(c.Id), options.IsBuiltinRuntime(c.HostConfig.Runtime));
         network.ApplyToSpec(c, spec, store.Dir(c.Id), joinNetns);
+        NamespaceModes.Apply(spec, c.HostConfig, Get, starting);
+        if (c.HostConfig.Init == true)
+            InitProcess.Apply(spec, options.InitPath);
         AtomicFile.Write(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
     }
 
@@ -216,7 +222,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             var plan = network.Prepare(c, store.Dir(c.Id), ExposedPortKeys(c), Get); // addresses, ports, name files
             try
             {
-                WriteSpec(c, plan.JoinNetns);
+                WriteSpec(c, starting: true, plan.JoinNetns);
             }
             catch
             {

@@ -81,22 +81,25 @@ public sealed class HostConfig : Resources
     /// <summary>The agent's logs are always its own json-file-like log; clients (docker-py's run) read the driver here.</summary>
     public LogConfig LogConfig { get; set; } = new();
 
-    // Networking and volumes are not implemented yet: kept only so create can refuse them (UnsupportedSettings).
     public Dictionary<string, JsonElement>? PortBindings { get; set; }
     public bool PublishAllPorts { get; set; }
     public List<string>? Binds { get; set; }
     public List<JsonElement>? Mounts { get; set; }
     public List<string>? VolumesFrom { get; set; }
+    /// <summary>Legacy links: refused (UnsupportedSettings); user networks resolve names instead.</summary>
     public List<string>? Links { get; set; }
     public List<DeviceMapping>? Devices { get; set; }
     public List<string>? Dns { get; set; }
     public List<string>? ExtraHosts { get; set; }
-    public List<JsonElement>? Ulimits { get; set; }
+    public List<Ulimit>? Ulimits { get; set; }
+    /// <summary>Supplementary groups: names (from the image's /etc/group) or ids.</summary>
     public List<string>? GroupAdd { get; set; }
+    /// <summary>The size of /dev/shm in bytes; 0 is Docker's 64 MiB.</summary>
     public long ShmSize { get; set; }
     public string? IpcMode { get; set; }
     public string? PidMode { get; set; }
     public string? UTSMode { get; set; }
+    public string? CgroupnsMode { get; set; }
     public string? UsernsMode { get; set; }
 }
 

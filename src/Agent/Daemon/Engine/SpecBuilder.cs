@@ -54,16 +54,15 @@ public static class SpecBuilder
                     break;
                 case "label":
                     break; // chosen by the engine's labeler (sVirt), applied below
+                case "apparmor" when !Directory.Exists("/sys/kernel/security/apparmor"):
+                    break; // as dockerd on a kernel without AppArmor: nothing to apply
                 default:
                     throw EngineException.BadRequest($"unsupported security option \"{opt}\"");
             }
         }
         if (hc.Privileged)
         {
-            // As dockerd: "all" is what the agent itself may hold; granting one outside its bounding set fails (capset EPERM).
-            var bounding = OwnBoundingSet();
-            var all = Enumerable.Range(0, CapabilitySet.LastCap + 1).Where(n => (bounding >> n & 1) == 1)
-                .Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
+            var all = AllOwnCapabilities();
             process.Capabilities = new Capabilities { Bounding = all, Effective = [.. all], Permitted = [.. all] };
             linux.Seccomp = null;
             linux.MaskedPaths = [];
@@ -111,8 +110,13 @@ public static class SpecBuilder
         if (hc.BlkioWeight > 0)
             linux.Resources.BlockIO = new BlockIoResources { Weight = hc.BlkioWeight };
 
-        if (hc.Init == true)
-            throw EngineException.BadRequest("Init (--init) is not supported by this agent yet: run the container without it");
+        process.Rlimits = Ulimit.ToRlimits(hc.Ulimits);
+        foreach (var group in hc.GroupAdd ?? [])
+            process.User.AdditionalGids.Add(ResolveGroup(group, c.Rootfs.Split(':')));
+        if (hc.ShmSize < 0)
+            throw EngineException.BadRequest("SHM size can not be less than 0");
+        if (hc.ShmSize > 0 && spec.Mounts.Find(m => m.Destination == "/dev/shm") is { } shm)
+            shm.Options = [.. shm.Options.Where(o => !o.StartsWith("size=", StringComparison.Ordinal)), $"size={hc.ShmSize}"];
         foreach (var (destination, opts) in hc.Tmpfs ?? [])
             spec.Mounts.Add(Tmpfs(destination, opts));
         Volumes.VolumeSpecMounts.Add(spec, c.MountPoints);
@@ -125,6 +129,14 @@ public static class SpecBuilder
         spec.Annotations[InitPlanner.OverlayUpperAnnotation] = upperDir;
         spec.Annotations[InitPlanner.OverlayWorkAnnotation] = workDir;
         return spec;
+    }
+
+    /// <summary>"ALL" as dockerd means it: what the agent itself may hold; one outside its bounding set fails (capset EPERM).</summary>
+    private static List<string> AllOwnCapabilities()
+    {
+        var bounding = OwnBoundingSet();
+        return Enumerable.Range(0, CapabilitySet.LastCap + 1).Where(n => (bounding >> n & 1) == 1)
+            .Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
     }
 
     /// <summary>The agent's own capability bounding set (CapBnd in /proc/self/status).</summary>
@@ -162,7 +174,7 @@ public static class SpecBuilder
         foreach (var add in hc.CapAdd ?? [])
         {
             if (add.Equals("ALL", StringComparison.OrdinalIgnoreCase))
-                caps = Enumerable.Range(0, CapabilitySet.LastCap + 1).Select(n => CapabilitySet.NameOf(n)).OfType<string>().ToList();
+                caps = AllOwnCapabilities();
             else if (!caps.Contains(Norm(add)))
                 caps.Add(Norm(add));
         }
@@ -182,6 +194,10 @@ public static class SpecBuilder
             gid = primaryGid ?? 0;
         return new User { Uid = uid, Gid = gid };
     }
+
+    /// <summary>--group-add: a group id, or a name in the image's /etc/group.</summary>
+    internal static uint ResolveGroup(string group, IReadOnlyList<string> layers) =>
+        Lookup(group, "etc/group", layers, out _) ?? throw EngineException.BadRequest($"Unable to find group {group}: no matching entries in group file");
 
     private static uint? Lookup(string nameOrId, string file, IReadOnlyList<string> layers, out uint? primaryGid)
     {

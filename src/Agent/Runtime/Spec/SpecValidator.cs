@@ -87,8 +87,21 @@ public static class SpecValidator
                 throw new SpecValidationException($"hooks: {hook.Path} does not exist");
         }
 
-        FindExecutableInLayers(spec, rootfs, process);
+        if (!MayComeFromAMount(spec, process))
+            FindExecutableInLayers(spec, rootfs, process);
         return rootfs;
+    }
+
+    // The early check looks in the image only: a binary a mount brings in (docker run --init's /sbin/docker-init, or
+    // -v /usr/bin/x:/x) is left to init, which reports a missing one in the same words once the mounts are in place.
+    private static bool MayComeFromAMount(RuntimeSpec spec, Process process)
+    {
+        var arg0 = process.Args[0];
+        var pathVar = process.Env.Select(e => e.StartsWith("PATH=", StringComparison.Ordinal) ? e[5..] : null).LastOrDefault(v => v is not null) ?? "/usr/bin:/bin";
+        IEnumerable<string> candidates = arg0.Contains('/')
+            ? [arg0.StartsWith('/') ? arg0 : process.Cwd.TrimEnd('/') + "/" + arg0]
+            : pathVar.Split(':').Select(dir => dir.TrimEnd('/') + "/" + arg0);
+        return candidates.Any(c => spec.Mounts.Any(m => m.Destination != "/" && (c == m.Destination || c.StartsWith(m.Destination.TrimEnd('/') + "/", StringComparison.Ordinal))));
     }
 
     // With an overlay rootfs, root.path is an empty mount point until init mounts the
