@@ -39,6 +39,10 @@ app.MapUserApi();
 app.MapTokenApi();
 app.MapHostApi();
 app.MapContainerApi();
+app.MapHostContainerApi();
+app.MapImageApi();
+app.MapVolumeApi();
+app.MapNetworkApi();
 app.MapAuditApi();
 
 app.MapConsoleAccountEndpoints();

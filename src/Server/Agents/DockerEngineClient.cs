@@ -15,7 +15,7 @@ namespace ContainerConsole.Server.Agents;
 /// that cannot be reached raises <see cref="AgentUnreachableException"/>, an error answer
 /// <see cref="DockerEngineException"/>.
 /// </summary>
-public sealed class DockerEngineClient : IDisposable
+public sealed partial class DockerEngineClient : IDisposable
 {
     private static readonly ProductInfoHeaderValue UserAgent = new("ContainerConsole-Server", "1.0");
 
@@ -189,20 +189,28 @@ public sealed class DockerEngineClient : IDisposable
         }
     }
 
-    /// <summary>Sends a request and returns the successful (or 304) response; the caller disposes it.</summary>
+    /// <summary>
+    /// Sends a request and returns the successful (or 304) response; the caller disposes it. An unbounded call
+    /// (an upload or a pull, which take as long as they take) ends only with <paramref name="cancellationToken"/>.
+    /// </summary>
     private async Task<HttpResponseMessage> SendAsync(
         HttpMethod method,
         string path,
         CancellationToken cancellationToken,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        HttpContent? content = null,
+        bool bounded = true)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
+        if (bounded)
+        {
+            deadline.CancelAfter(_timeout);
+        }
 
         HttpResponseMessage response;
         try
         {
-            using var request = new HttpRequestMessage(method, path);
+            using var request = new HttpRequestMessage(method, path) { Content = content };
             request.Headers.UserAgent.Add(UserAgent);
             response = await _http.SendAsync(request, completion, deadline.Token);
         }

@@ -103,7 +103,9 @@ internal static class ServerSetup
 
         services.AddSingleton<HostsService>();
         services.AddSingleton<IHostsService>(sp => sp.GetRequiredService<HostsService>());
-        services.AddSingleton<IContainersService, ContainersService>();
+        services.AddSingleton<ContainersService>();
+        services.AddSingleton<IContainersService>(sp => sp.GetRequiredService<ContainersService>());
+        services.AddSingleton<Containers.DesiredContainers>();
 
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AgentEventRecorder>();

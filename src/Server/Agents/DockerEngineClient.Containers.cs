@@ -1,0 +1,126 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ContainerConsole.Server.Agents;
+
+/// <summary>Container calls beyond listing and the plain actions.</summary>
+public sealed partial class DockerEngineClient
+{
+    /// <summary><c>GET /containers/json?all=1&amp;filters=...</c> with Docker's filters (e.g. <c>label</c>, <c>status</c>, <c>ancestor</c>, <c>name</c>).</summary>
+    public Task<List<DockerContainer>> ListContainersAsync(IReadOnlyDictionary<string, IReadOnlyList<string>> filters, CancellationToken cancellationToken)
+    {
+        var path = "containers/json?all=1";
+        if (filters.Count > 0)
+        {
+            var json = new JsonObject();
+            foreach (var (key, values) in filters)
+            {
+                json[key] = new JsonArray([.. values.Select(v => JsonValue.Create(v))]);
+            }
+
+            path += "&filters=" + Escape(json.ToJsonString());
+        }
+
+        return GetJsonAsync(path, DockerJsonContext.Default.ListDockerContainer, cancellationToken);
+    }
+
+    /// <summary><c>GET /containers/{id}/json</c>.</summary>
+    public Task<JsonElement> InspectContainerAsync(string id, CancellationToken cancellationToken) =>
+        GetElementAsync($"containers/{Escape(id)}/json", cancellationToken);
+
+    /// <summary><c>POST /containers/create?name=</c>; returns the new id.</summary>
+    public async Task<string> CreateContainerAsync(string? name, JsonObject body, CancellationToken cancellationToken)
+    {
+        var path = "containers/create" + (string.IsNullOrEmpty(name) ? "" : "?name=" + Escape(name));
+        var answer = await SendJsonAsync(HttpMethod.Post, path, body, cancellationToken);
+        return answer is { ValueKind: JsonValueKind.Object } created && created.TryGetProperty("Id", out var id) && id.GetString() is { Length: > 0 } value
+            ? value
+            : throw new DockerEngineException(System.Net.HttpStatusCode.OK, $"POST /{path} answered no container id.");
+    }
+
+    /// <summary><c>POST /containers/{id}/{action}</c> with a query (e.g. <c>t=</c> for stop, <c>signal=</c> for kill).</summary>
+    public async Task ContainerActionAsync(string id, string action, string query, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/{action}{query}", cancellationToken);
+    }
+
+    /// <summary><c>POST /containers/{id}/rename?name=</c>.</summary>
+    public async Task RenameContainerAsync(string id, string name, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/rename?name={Escape(name)}", cancellationToken);
+    }
+
+    /// <summary><c>POST /containers/{id}/update</c> (limits and restart policy, live).</summary>
+    public async Task<JsonElement?> UpdateContainerAsync(string id, JsonObject body, CancellationToken cancellationToken) =>
+        await SendJsonAsync(HttpMethod.Post, $"containers/{Escape(id)}/update", body, cancellationToken);
+
+    /// <summary><c>POST /commit?container=&amp;repo=&amp;tag=...</c>; returns the answer (<c>{"Id": ...}</c>).</summary>
+    public async Task<JsonElement?> CommitContainerAsync(string id, string query, JsonObject? config, CancellationToken cancellationToken) =>
+        await SendJsonAsync(HttpMethod.Post, $"commit?container={Escape(id)}{query}", config, cancellationToken);
+
+    /// <summary><c>GET /containers/{id}/top</c>.</summary>
+    public Task<JsonElement> TopAsync(string id, string? psArgs, CancellationToken cancellationToken) =>
+        GetElementAsync($"containers/{Escape(id)}/top{(string.IsNullOrEmpty(psArgs) ? "" : "?ps_args=" + Escape(psArgs))}", cancellationToken);
+
+    /// <summary><c>GET /containers/{id}/changes</c> (may be null: no changes).</summary>
+    public async Task<JsonElement?> ChangesAsync(string id, CancellationToken cancellationToken) =>
+        await SendJsonAsync(HttpMethod.Get, $"containers/{Escape(id)}/changes", null, cancellationToken);
+
+    /// <summary>
+    /// <c>GET /containers/{id}/logs</c> without following: the last lines, demultiplexed when the container has no TTY
+    /// (Docker frames each chunk with an 8-byte header naming stdout or stderr).
+    /// </summary>
+    public async Task<List<DockerLogLine>> GetLogsAsync(string id, bool tty, string query, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"containers/{Escape(id)}/logs?{query}", cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var chunks = new List<(string Stream, string Text)>();
+        if (tty)
+        {
+            chunks.Add(("stdout", Encoding.UTF8.GetString(bytes)));
+        }
+        else
+        {
+            for (var i = 0; i + 8 <= bytes.Length;)
+            {
+                var length = (bytes[i + 4] << 24) | (bytes[i + 5] << 16) | (bytes[i + 6] << 8) | bytes[i + 7];
+                if (length < 0 || i + 8 + length > bytes.Length)
+                {
+                    throw new DockerEngineException(response.StatusCode, $"GET /containers/{id}/logs sent a truncated frame.");
+                }
+
+                chunks.Add((bytes[i] == 2 ? "stderr" : "stdout", Encoding.UTF8.GetString(bytes, i + 8, length)));
+                i += 8 + length;
+            }
+        }
+
+        return [.. chunks.SelectMany(c => SplitLines(c.Stream, c.Text))];
+    }
+
+    private static IEnumerable<DockerLogLine> SplitLines(string stream, string text)
+    {
+        foreach (var raw in text.Split('\n'))
+        {
+            if (raw.Length == 0)
+            {
+                continue;
+            }
+
+            // With timestamps=1 every line starts with an RFC 3339 time and a space.
+            var line = raw.TrimEnd('\r');
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && DateTimeOffset.TryParse(line[..space], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+            {
+                yield return new DockerLogLine(stream, time, line[(space + 1)..]);
+            }
+            else
+            {
+                yield return new DockerLogLine(stream, null, line);
+            }
+        }
+    }
+}
+
+/// <summary>One log line: <c>stdout</c> or <c>stderr</c>, its time when asked for, its text.</summary>
+public sealed record DockerLogLine(string Stream, DateTimeOffset? Time, string Text);
