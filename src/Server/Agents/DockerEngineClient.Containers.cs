@@ -42,7 +42,24 @@ public sealed partial class DockerEngineClient
     /// <summary><c>POST /containers/{id}/{action}</c> with a query (e.g. <c>t=</c> for stop, <c>signal=</c> for kill).</summary>
     public async Task ContainerActionAsync(string id, string action, string query, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/{action}{query}", cancellationToken);
+        // stop and restart wait up to t seconds (Docker's default: 10) before killing: the deadline allows for that.
+        var grace = action is "stop" or "restart" ? TimeSpan.FromSeconds(StopSeconds(query)) : TimeSpan.Zero;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout + grace);
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Post, $"containers/{Escape(id)}/{action}{query}", deadline.Token, bounded: false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AgentUnreachableException($"{_endpoint.Uri} did not {action} {id} within {(_timeout + grace).TotalSeconds:0.#} s");
+        }
+    }
+
+    private static int StopSeconds(string query)
+    {
+        var t = System.Web.HttpUtility.ParseQueryString(query).Get("t");
+        return int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? seconds : 10;
     }
 
     /// <summary><c>POST /containers/{id}/rename?name=</c>.</summary>

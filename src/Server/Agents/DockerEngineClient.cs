@@ -123,10 +123,8 @@ public sealed partial class DockerEngineClient : IDisposable
         await GetJsonAsync(all ? "containers/json?all=1" : "containers/json", DockerJsonContext.Default.ListDockerContainer, cancellationToken);
 
     /// <summary><c>POST /containers/{id}/{action}</c> for start, stop, restart, kill, pause, unpause. An already-started or -stopped container (304) is no error.</summary>
-    public async Task ContainerActionAsync(string id, string action, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(HttpMethod.Post, $"containers/{Uri.EscapeDataString(id)}/{action}", cancellationToken);
-    }
+    public Task ContainerActionAsync(string id, string action, CancellationToken cancellationToken) =>
+        ContainerActionAsync(id, action, "", cancellationToken);
 
     /// <summary><c>DELETE /containers/{id}</c>.</summary>
     public async Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken)

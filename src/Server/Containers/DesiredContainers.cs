@@ -53,7 +53,7 @@ public sealed class DesiredContainers(ILogger<DesiredContainers> logger)
         }
 
         var currentId = current.GetProperty("Id").GetString()!;
-        var currentImage = current.TryGetProperty("Image", out var image) ? image.GetString() : null;
+        var currentImage = await ImageIdOfAsync(client, current, currentId, cancellationToken);
         var currentLabels = Labels(current);
         var running = current.TryGetProperty("State", out var state) && state.TryGetProperty("Running", out var run) && run.GetBoolean();
         var changes = new List<string>();
@@ -196,6 +196,21 @@ public sealed class DesiredContainers(ILogger<DesiredContainers> logger)
         }
 
         return inspect.GetProperty("Id").GetString()!;
+    }
+
+    /// <summary>
+    /// dockerd's inspect gives the image id as <c>Image</c>; an engine that gives the reference there instead (ccagent
+    /// does) still lists the id as <c>ImageID</c>.
+    /// </summary>
+    private static async Task<string?> ImageIdOfAsync(DockerEngineClient client, JsonElement inspect, string id, CancellationToken cancellationToken)
+    {
+        if (inspect.TryGetProperty("Image", out var image) && image.GetString() is { } value && value.StartsWith("sha256:", StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        var listed = await client.ListContainersAsync(new Dictionary<string, IReadOnlyList<string>> { ["id"] = [id] }, cancellationToken);
+        return listed.FirstOrDefault(c => c.Id == id)?.ImageId;
     }
 
     private static async Task<JsonElement?> TryInspectAsync(DockerEngineClient client, string name, CancellationToken cancellationToken)
