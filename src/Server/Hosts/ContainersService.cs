@@ -8,6 +8,8 @@ public sealed class ContainersService(AgentRegistry agents, ILogger<ContainersSe
 {
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoFilters = new Dictionary<string, IReadOnlyList<string>>();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<List<DockerContainer>>>> _inFlight = new();
+
     public Task<ContainerList> GetContainersAsync(string? host, CancellationToken cancellationToken) =>
         GetContainersAsync(host, NoFilters, cancellationToken);
 
@@ -28,11 +30,36 @@ public sealed class ContainersService(AgentRegistry agents, ILogger<ContainersSe
             results.Where(r => r.Error is not null).Select(r => r.Error!).ToList());
     }
 
+    /// <summary>
+    /// Callers asking the same host the same question while an answer is on its way share that answer: under many
+    /// concurrent clients the agent sees one list call at a time per question, not one per request. Nothing is kept
+    /// once the call ends, so no answer is older than the request that waits for it. The shared call is bounded by the
+    /// agent timeout, not by one caller's cancellation.
+    /// </summary>
+    private Task<List<DockerContainer>> ListSharedAsync(AgentHost host, IReadOnlyDictionary<string, IReadOnlyList<string>> filters)
+    {
+        var key = host.Id + "?" + string.Join('&', filters.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + "=" + string.Join(',', f.Value)));
+        Lazy<Task<List<DockerContainer>>>? created = null;
+        created = new Lazy<Task<List<DockerContainer>>>(async () =>
+        {
+            try
+            {
+                return await host.Client.ListContainersAsync(filters, CancellationToken.None);
+            }
+            finally
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<List<DockerContainer>>>>(key, created!));
+            }
+        });
+        var shared = _inFlight.GetOrAdd(key, created);
+        return shared.Value;
+    }
+
     private async Task<(IReadOnlyList<ContainerSummary> Containers, HostError? Error)> ListAsync(AgentHost host, IReadOnlyDictionary<string, IReadOnlyList<string>> filters, CancellationToken cancellationToken)
     {
         try
         {
-            var containers = await host.Client.ListContainersAsync(filters, cancellationToken);
+            var containers = await ListSharedAsync(host, filters).WaitAsync(cancellationToken);
             return (containers.Select(c => new ContainerSummary(host.Name, c.Id, c.Names, c.Image, c.State, c.Status, c.Created)).ToList(), null);
         }
         catch (Exception ex) when (ex is AgentUnreachableException or DockerEngineException)
