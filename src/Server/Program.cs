@@ -41,6 +41,10 @@ app.MapUserApi();
 app.MapTokenApi();
 app.MapHostApi();
 app.MapContainerApi();
+app.MapHostContainerApi();
+app.MapImageApi();
+app.MapVolumeApi();
+app.MapNetworkApi();
 app.MapAuditApi();
 app.MapLiveStreamsAndMetrics();
 

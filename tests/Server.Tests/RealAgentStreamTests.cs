@@ -24,7 +24,7 @@ public sealed class RealAgentStreamTests : IDisposable
     [RequiresRootFact]
     public async Task Log_lines_arrive_within_a_second_stats_every_second_and_only_an_operator_gets_a_terminal()
     {
-        using var agent = await RealAgent.StartAsync();
+        using var agent = await RealAgent.StartWithBusyboxAsync();
         var ticker = await agent.RunAsync("i=0; while true; do i=$((i+1)); echo line $i; sleep 0.1; done", hostname: "tickerhost");
         await using var server = new ServerFactory(_temp.Combine("data"), [$"local={agent.Uri}"]);
         using var admin = await server.SignedInClientAsync();
@@ -120,7 +120,7 @@ public sealed class RealAgentStreamTests : IDisposable
     [RequiresRootFact]
     public async Task Metric_history_survives_a_server_restart_and_rolls_up_into_minutes()
     {
-        using var agent = await RealAgent.StartAsync();
+        using var agent = await RealAgent.StartWithBusyboxAsync();
         var sleeper = await agent.RunAsync("while true; do sleep 1; done");
         var data = _temp.Combine("data");
         await using (var server = new ServerFactory(data, [$"local={agent.Uri}"]))

@@ -123,10 +123,8 @@ public sealed partial class DockerEngineClient : IDisposable
         await GetJsonAsync(all ? "containers/json?all=1" : "containers/json", DockerJsonContext.Default.ListDockerContainer, cancellationToken);
 
     /// <summary><c>POST /containers/{id}/{action}</c> for start, stop, restart, kill, pause, unpause. An already-started or -stopped container (304) is no error.</summary>
-    public async Task ContainerActionAsync(string id, string action, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(HttpMethod.Post, $"containers/{Uri.EscapeDataString(id)}/{action}", cancellationToken);
-    }
+    public Task ContainerActionAsync(string id, string action, CancellationToken cancellationToken) =>
+        ContainerActionAsync(id, action, "", cancellationToken);
 
     /// <summary><c>DELETE /containers/{id}</c>.</summary>
     public async Task RemoveContainerAsync(string id, bool force, CancellationToken cancellationToken)
@@ -189,20 +187,28 @@ public sealed partial class DockerEngineClient : IDisposable
         }
     }
 
-    /// <summary>Sends a request and returns the successful (or 304) response; the caller disposes it.</summary>
+    /// <summary>
+    /// Sends a request and returns the successful (or 304) response; the caller disposes it. An unbounded call
+    /// (an upload or a pull, which take as long as they take) ends only with <paramref name="cancellationToken"/>.
+    /// </summary>
     private async Task<HttpResponseMessage> SendAsync(
         HttpMethod method,
         string path,
         CancellationToken cancellationToken,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        HttpContent? content = null,
+        bool bounded = true)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
+        if (bounded)
+        {
+            deadline.CancelAfter(_timeout);
+        }
 
         HttpResponseMessage response;
         try
         {
-            using var request = new HttpRequestMessage(method, path);
+            using var request = new HttpRequestMessage(method, path) { Content = content };
             request.Headers.UserAgent.Add(UserAgent);
             response = await _http.SendAsync(request, completion, deadline.Token);
         }

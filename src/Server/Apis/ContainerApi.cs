@@ -1,6 +1,7 @@
 using System.Net;
 using ContainerConsole.Server.Agents;
 using ContainerConsole.Server.Auth;
+using ContainerConsole.Server.Hosts;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -18,7 +19,8 @@ public static class ContainerApi
             .RequireAuthorization(Policies.Read)
             .WithName("GetContainers")
             .WithSummary("Containers of every host, running or not")
-            .WithDescription("The agents' GET /containers/json?all=1, each container tagged with its host. Hosts that cannot be asked are listed in unreachableHosts.")
+            .WithDescription("The agents' GET /containers/json?all=1, each container tagged with its host. Hosts that cannot be asked are listed in unreachableHosts. Filters (each repeatable) are applied by the agents.")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -40,14 +42,36 @@ public static class ContainerApi
     /// <param name="containers">The containers service.</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <param name="host">Only this host (its name as in GET /api/v1/hosts).</param>
-    public static async Task<Results<Ok<ContainerList>, ProblemHttpResult>> GetContainersAsync(
-        IContainersService containers,
+    /// <param name="state">Only containers in this state: created, restarting, running, removing, paused, exited, dead.</param>
+    /// <param name="label">Only containers with this label: <c>key</c> or <c>key=value</c>.</param>
+    /// <param name="image">Only containers of this image (or one built on it).</param>
+    /// <param name="name">Only containers whose name contains this.</param>
+    public static async Task<Results<Ok<ContainerList>, ValidationProblem, ProblemHttpResult>> GetContainersAsync(
+        ContainersService containers,
         CancellationToken cancellationToken,
-        string? host = null)
+        string? host = null,
+        string[]? state = null,
+        string[]? label = null,
+        string[]? image = null,
+        string[]? name = null)
     {
+        if (state?.FirstOrDefault(s => s is not ("created" or "restarting" or "running" or "removing" or "paused" or "exited" or "dead")) is { } badState)
+        {
+            return AgentCalls.Invalid("state", $"Unknown state '{badState}'; use created, restarting, running, removing, paused, exited or dead.");
+        }
+
+        var filters = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var (key, values) in new[] { ("status", state), ("label", label), ("ancestor", image), ("name", name) })
+        {
+            if (values is { Length: > 0 })
+            {
+                filters[key] = values;
+            }
+        }
+
         try
         {
-            return TypedResults.Ok(await containers.GetContainersAsync(host, cancellationToken));
+            return TypedResults.Ok(await containers.GetContainersAsync(host, filters, cancellationToken));
         }
         catch (KeyNotFoundException ex)
         {

@@ -19,6 +19,13 @@ internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<ServerOpti
             return;
         }
 
+        // Uploads streamed on to an agent (image load, build context) declare their own limit, as ASP.NET Core's metadata does.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
         var limit = options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {

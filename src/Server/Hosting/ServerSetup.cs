@@ -39,6 +39,8 @@ internal static class ServerSetup
 
         // Every SQL statement at Information would drown the log; EF's warnings and errors still show.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning);
+        // ASP.NET Core's per-request lines (12 per API call at Information) cost more than the request itself under load.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddContainerConsoleServices(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -103,7 +105,9 @@ internal static class ServerSetup
 
         services.AddSingleton<HostsService>();
         services.AddSingleton<IHostsService>(sp => sp.GetRequiredService<HostsService>());
-        services.AddSingleton<IContainersService, ContainersService>();
+        services.AddSingleton<ContainersService>();
+        services.AddSingleton<IContainersService>(sp => sp.GetRequiredService<ContainersService>());
+        services.AddSingleton<Containers.DesiredContainers>();
 
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AgentEventRecorder>();

@@ -2,86 +2,107 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace ContainerConsole.Server.Tests.Infrastructure;
 
 /// <summary>
-/// A real <c>bin/ccagent</c> on temporary roots with its own socket and bridge (as tests/Integration.Tests'
-/// AgentProcess), with a busybox image imported from Debian's busybox-static. Disposing removes its containers,
-/// stops it (by its pid) and removes its bridge and netfilter table.
+/// A real <c>bin/ccagent</c> (needs root and <c>make build</c>) on temporary roots, its own socket and its own default
+/// bridge (<c>cct</c> + 6 hex), as tests/Integration.Tests/AgentProcess.cs starts one. Disposing removes its
+/// containers, stops the process it started (by its pid), deletes its bridges and netfilter table and its directory.
 /// </summary>
 public sealed class RealAgent : IDisposable
 {
+    /// <summary>The busybox image <see cref="StartWithBusyboxAsync"/> loads and <see cref="RunAsync"/> runs.</summary>
     public const string Image = "ccserverbox:1";
 
     private readonly Process _process;
 
-    private RealAgent()
+    private RealAgent(string dir, string bridge, Process process, HttpClient http)
     {
-        var bin = Environment.GetEnvironmentVariable("CONTAINERCONSOLE_BIN") is { Length: > 0 } env ? env : Path.Combine(RepositoryRoot(), "bin");
-        var psi = new ProcessStartInfo(Path.Combine(bin, "ccagent")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--data-root", Path.Combine(Dir, "data"), "--exec-root", Path.Combine(Dir, "run"), "--bridge", Bridge })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        _process = Process.Start(psi) ?? throw new InvalidOperationException("ccagent did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        Http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket), ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        }) { BaseAddress = new Uri("http://agent/v1.44/"), Timeout = TimeSpan.FromSeconds(60) };
+        Dir = dir;
+        Bridge = bridge;
+        _process = process;
+        Http = http;
     }
 
-    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "ccs-agent-" + Guid.NewGuid().ToString("N")[..10]);
+    public string Dir { get; }
+
+    public string Bridge { get; }
 
     public string Socket => Path.Combine(Dir, "run", "agent.sock");
 
     public string Uri => "unix://" + Socket;
 
-    /// <summary>The agent's own default bridge: agents side by side must not share one.</summary>
-    public string Bridge { get; } = "cct" + Guid.NewGuid().ToString("N")[..6];
-
+    /// <summary>A Docker API client on the agent's socket (for checks behind the server's back).</summary>
     public HttpClient Http { get; }
 
-    /// <summary>Starts an agent, waits for its socket and imports <see cref="Image"/>.</summary>
     public static async Task<RealAgent> StartAsync()
     {
-        var agent = new RealAgent();
-        try
+        var dir = Path.Combine(Path.GetTempPath(), "cc-srv-agent-" + Guid.NewGuid().ToString("N")[..10]);
+        var bridge = "cct" + Guid.NewGuid().ToString("N")[..6];
+        var start = new ProcessStartInfo(Path.Combine(BinDir(), "ccagent"))
         {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            while (true)
-            {
-                try
-                {
-                    using var ping = await agent.Http.GetAsync("_ping", deadline.Token);
-                    if (ping.IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--data-root", Path.Combine(dir, "data"), "--exec-root", Path.Combine(dir, "run"), "--bridge", bridge })
+        {
+            start.ArgumentList.Add(argument);
+        }
 
-                Assert.False(agent._process.HasExited, "ccagent exited at start");
-                await Task.Delay(50, deadline.Token);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var socket = Path.Combine(dir, "run", "agent.sock");
+        var http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                return new NetworkStream(s, ownsSocket: true);
+            },
+        })
+        { BaseAddress = new System.Uri("http://agent/"), Timeout = TimeSpan.FromSeconds(60) };
+        var agent = new RealAgent(dir, bridge, process, http);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var ping = await http.GetAsync("_ping");
+                if (ping.IsSuccessStatusCode)
+                {
+                    return agent;
+                }
+            }
+            catch (HttpRequestException)
+            {
             }
 
-            using var body = new ByteArrayContent(BusyboxRootfsTar());
-            body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
-            using var import = await agent.Http.PostAsync($"images/create?fromSrc=-&repo=ccserverbox&tag=1", body);
-            Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
+            if (DateTime.UtcNow > deadline || process.HasExited)
+            {
+                agent.Dispose();
+                throw new InvalidOperationException("ccagent did not start");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>An agent with <see cref="Image"/> loaded.</summary>
+    public static async Task<RealAgent> StartWithBusyboxAsync()
+    {
+        var agent = await StartAsync();
+        try
+        {
+            await agent.LoadBusyboxAsync(Image);
             return agent;
         }
         catch
@@ -91,14 +112,13 @@ public sealed class RealAgent : IDisposable
         }
     }
 
-    /// <summary>Creates and starts a container running <paramref name="script"/> with sh; returns its id.</summary>
+    /// <summary>Creates and starts a container of <see cref="Image"/> running <paramref name="script"/> with sh; returns its id.</summary>
     public async Task<string> RunAsync(string script, string? hostname = null)
     {
         using var created = await Http.PostAsJsonAsync("containers/create", new
         {
             Image,
             Cmd = new[] { "sh", "-c", script },
-            Env = new[] { "PATH=/bin" },
             Hostname = hostname,
             HostConfig = new { NetworkMode = "none" },
         });
@@ -110,51 +130,66 @@ public sealed class RealAgent : IDisposable
         return id;
     }
 
-    /// <summary>A root filesystem of Debian's busybox-static with the applets the tests use.</summary>
-    private static byte[] BusyboxRootfsTar()
+    /// <summary>Loads a busybox image (Debian's busybox-static) tagged <paramref name="tag"/> straight into the agent.</summary>
+    public async Task LoadBusyboxAsync(string tag, string marker = "")
     {
-        using var memory = new MemoryStream();
-        using (var tar = new TarWriter(memory, TarEntryFormat.Pax, leaveOpen: true))
+        using var body = new ByteArrayContent(BusyboxArchive(tag, marker));
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+        using var response = await Http.PostAsync("images/load", body);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// A <c>docker save</c> archive of a busybox image; <paramref name="marker"/> goes into a file and the config, so
+    /// different markers give different image ids.
+    /// </summary>
+    public static byte[] BusyboxArchive(string repoTag, string marker = "")
+    {
+        using var layerStream = new MemoryStream();
+        using (var tar = new TarWriter(layerStream, TarEntryFormat.Pax, leaveOpen: true))
         {
-            foreach (var dir in new[] { "bin/", "etc/", "tmp/", "proc/", "sys/", "dev/" })
+            foreach (var directory in new[] { "bin/", "etc/", "tmp/" })
             {
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)Convert.ToInt32(dir == "tmp/" ? "1777" : "755", 8) });
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, directory) { Mode = (UnixFileMode)Convert.ToInt32(directory == "tmp/" ? "1777" : "755", 8) });
             }
 
             tar.WriteEntry("/bin/busybox", "bin/busybox");
-            foreach (var applet in new[] { "sh", "echo", "sleep", "hostname", "cat", "true" })
+            foreach (var applet in new[] { "sh", "echo", "sleep", "cat", "ls", "true", "ps", "touch", "hostname" })
             {
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "bin/" + applet) { LinkName = "busybox" });
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" });
+            }
+
+            foreach (var (path, content) in new[] { ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"), ("etc/group", "root:x:0:\n"), ("etc/marker", marker) })
+            {
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)), Mode = (UnixFileMode)Convert.ToInt32("644", 8) });
             }
         }
 
-        return memory.ToArray();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "ContainerConsole.sln")))
+        var layer = layerStream.ToArray();
+        var layerHex = Convert.ToHexStringLower(SHA256.HashData(layer));
+        var config = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
-            dir = Path.GetDirectoryName(dir);
+            ["architecture"] = "amd64",
+            ["os"] = "linux",
+            ["created"] = "2026-11-29T00:00:00Z",
+            ["config"] = new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" }, Labels = new Dictionary<string, string> { ["marker"] = marker } },
+            ["rootfs"] = new { type = "layers", diff_ids = new[] { $"sha256:{layerHex}" } },
+            ["history"] = new[] { new { created = "2026-11-29T00:00:00Z", created_by = "server tests" } },
+        });
+        var configHex = Convert.ToHexStringLower(SHA256.HashData(config));
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(new[] { new { Config = $"{configHex}.json", RepoTags = new[] { repoTag }, Layers = new[] { $"{layerHex}/layer.tar" } } });
+        using var archive = new MemoryStream();
+        using (var tar = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            void File(string name, byte[] data) =>
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), Mode = (UnixFileMode)Convert.ToInt32("644", 8) });
+            File($"{configHex}.json", config);
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, $"{layerHex}/"));
+            File($"{layerHex}/layer.tar", layer);
+            File("manifest.json", manifest);
         }
 
-        return dir ?? throw new InvalidOperationException("repository root not found; set CONTAINERCONSOLE_BIN");
-    }
-
-    private static int Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(psi)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode;
+        return archive.ToArray();
     }
 
     public void Dispose()
@@ -169,6 +204,7 @@ public sealed class RealAgent : IDisposable
         }
         catch (HttpRequestException)
         {
+            // The agent is gone already: nothing to remove through it.
         }
 
         if (!_process.HasExited)
@@ -179,19 +215,74 @@ public sealed class RealAgent : IDisposable
 
         _process.Dispose();
         Http.Dispose();
-        if (Run("/usr/sbin/ip", "link", "show", Bridge) == 0)
-        {
-            Run("/usr/sbin/ip", "link", "del", Bridge);
-        }
-
-        if (Run("/usr/sbin/nft", "list", "table", "ip", "containerconsole_" + Bridge) == 0)
-        {
-            Run("/usr/sbin/nft", "delete", "table", "ip", "containerconsole_" + Bridge);
-        }
-
+        RemoveNetworking();
         if (Directory.Exists(Dir))
         {
             Directory.Delete(Dir, recursive: true);
         }
+    }
+
+    // The agent keeps its bridges when it stops (as dockerd does): a test agent's bridges and table go with it.
+    private void RemoveNetworking()
+    {
+        var bridges = new List<string> { Bridge };
+        var networks = Path.Combine(Dir, "data", "network", "networks");
+        if (Directory.Exists(networks))
+        {
+            foreach (var file in Directory.EnumerateFiles(networks, "*.json"))
+            {
+                using var document = JsonDocument.Parse(File.ReadAllText(file));
+                if (document.RootElement.TryGetProperty("BridgeName", out var name) && name.GetString() is { Length: > 0 } bridge && !bridges.Contains(bridge))
+                {
+                    bridges.Add(bridge);
+                }
+            }
+        }
+
+        foreach (var bridge in bridges)
+        {
+            if (Run("/usr/sbin/ip", "link", "show", bridge) == 0)
+            {
+                Run("/usr/sbin/ip", "link", "del", bridge);
+            }
+        }
+
+        var table = "containerconsole_" + Bridge;
+        if (Run("/usr/sbin/nft", "list", "table", "ip", table) == 0)
+        {
+            Run("/usr/sbin/nft", "delete", "table", "ip", table);
+        }
+    }
+
+    private static int Run(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    private static string BinDir()
+    {
+        var configured = Environment.GetEnvironmentVariable("CONTAINERCONSOLE_BIN");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return configured;
+        }
+
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "ContainerConsole.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return Path.Combine(dir ?? throw new InvalidOperationException("repository root not found; set CONTAINERCONSOLE_BIN"), "bin");
     }
 }
