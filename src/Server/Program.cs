@@ -4,6 +4,7 @@ using ContainerConsole.Server.Hubs;
 using ContainerConsole.Web;
 using ContainerConsole.Web.Account;
 using ContainerConsole.Web.Components;
+using Scalar.AspNetCore;
 
 if (CommandLine.IsHelp(args))
 {
@@ -34,6 +35,8 @@ app.UseContainerConsolePipeline();
 
 // Every endpoint needs a signed-in user unless it says otherwise (fallback policy): these say otherwise.
 app.MapOpenApi().AllowAnonymous();
+// The browsable reference of that document (Scalar serves its page and script from the package: no CDN needed).
+app.MapScalarApiReference("/api/reference", options => options.WithTitle("ContainerConsole API")).AllowAnonymous();
 app.MapStaticAssets().AllowAnonymous();
 
 app.MapAuthApi();

@@ -214,9 +214,9 @@ public sealed class AgentContainerOpsTests
     }
 
     [RequiresRootFact]
-    public async Task CreateAppliesResourcesTmpfsAndRefusesInit()
+    public async Task CreateAppliesResourcesAndTmpfsAndInitNeedsABinary()
     {
-        using var agent = await AgentProcess.WithBusyboxImageAsync("opsbox:1");
+        using var agent = await AgentProcess.WithBusyboxImageAsync("opsbox:1", "--init-path", "/nonexistent/docker-init");
         agent.DockerOk("create", "--name", "limited", "--memory", "48m", "--cpu-shares", "512", "--pids-limit", "20", "--tmpfs", "/scratch:size=1m",
             "--read-only", "--workdir", "/scratch", "--user", "nobody", "-e", "GREETING=hi", "--stop-signal", "USR2", "opsbox:1",
             "sh", "-c", "echo $GREETING $(id -u) $(pwd); echo data > /scratch/f && cat /scratch/f; touch /tmp/x 2>&1 || echo ro; sleep 600");
@@ -229,6 +229,6 @@ public sealed class AgentContainerOpsTests
         var logs = agent.DockerOk("logs", "limited");
         Assert.StartsWith("hi 65534 /scratch\ndata\n", logs);
         Assert.Contains("ro", logs);
-        Assert.Contains("--init", agent.Docker("create", "--init", "opsbox:1", "true").Stderr);
+        Assert.Contains("--init: no init binary on this host", agent.Docker("run", "--rm", "--init", "opsbox:1", "true").Stderr);
     }
 }

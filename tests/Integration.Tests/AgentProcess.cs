@@ -86,10 +86,10 @@ public sealed class AgentProcess : IDisposable
         return doc.RootElement.GetProperty("Id").GetString()!;
     }
 
-    /// <summary>A new agent with a busybox image loaded under <paramref name="tag"/>.</summary>
-    public static async Task<AgentProcess> WithBusyboxImageAsync(string tag)
+    /// <summary>A new agent (with <paramref name="agentArgs"/>) with a busybox image loaded under <paramref name="tag"/>.</summary>
+    public static async Task<AgentProcess> WithBusyboxImageAsync(string tag, params string[] agentArgs)
     {
-        var agent = new AgentProcess();
+        var agent = new AgentProcess(agentArgs);
         var archive = ImageArchive.DockerSave(tag, ImageArchive.BusyboxLayer(), new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" } });
         var body = new ByteArrayContent(archive);
         body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");

@@ -213,41 +213,6 @@ public sealed partial class DockerEngineClient
         return true;
     }
 
-    /// <summary>As <see cref="SendAsync"/>, for requests with a body or headers of their own.</summary>
-    private async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
-        request.Headers.UserAgent.Add(UserAgent);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, completion, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new AgentUnreachableException($"{_endpoint.Uri} did not answer within {_timeout.TotalSeconds:0.#} s");
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new AgentUnreachableException(Describe(ex), ex);
-        }
-        catch (IOException ex)
-        {
-            throw new AgentUnreachableException($"connection to {_endpoint.Uri} failed: {ex.Message}", ex);
-        }
-
-        if (response.IsSuccessStatusCode || response.StatusCode is HttpStatusCode.NotModified or HttpStatusCode.SwitchingProtocols)
-        {
-            return response;
-        }
-
-        using (response)
-        {
-            throw new DockerEngineException(response.StatusCode, await ReadErrorAsync(response, request.Method, request.RequestUri?.OriginalString ?? "", cancellationToken));
-        }
-    }
-
     /// <summary>Splits log payloads into lines per stream and parses each line's leading timestamp.</summary>
     private sealed class LogLineSplitter
     {

@@ -199,17 +199,24 @@ public sealed partial class DockerEngineClient : IDisposable
         HttpContent? content = null,
         bool bounded = true)
     {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        return await SendRequestAsync(request, completion, cancellationToken, bounded);
+    }
+
+    /// <summary>As <see cref="SendAsync"/>, for requests with a body or headers of their own (an exec's Upgrade).</summary>
+    private async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken,
+        bool bounded = true)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (bounded)
         {
             deadline.CancelAfter(_timeout);
         }
 
+        request.Headers.UserAgent.Add(UserAgent);
         HttpResponseMessage response;
         try
         {
-            using var request = new HttpRequestMessage(method, path) { Content = content };
-            request.Headers.UserAgent.Add(UserAgent);
             response = await _http.SendAsync(request, completion, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -225,14 +232,14 @@ public sealed partial class DockerEngineClient : IDisposable
             throw new AgentUnreachableException($"connection to {_endpoint.Uri} failed: {ex.Message}", ex);
         }
 
-        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
+        if (response.IsSuccessStatusCode || response.StatusCode is HttpStatusCode.NotModified or HttpStatusCode.SwitchingProtocols)
         {
             return response;
         }
 
         using (response)
         {
-            throw new DockerEngineException(response.StatusCode, await ReadErrorAsync(response, method, path, cancellationToken));
+            throw new DockerEngineException(response.StatusCode, await ReadErrorAsync(response, request.Method, request.RequestUri?.OriginalString ?? "", cancellationToken));
         }
     }
 
