@@ -140,6 +140,16 @@ public sealed class DockerCliMatrixTests
     }
 
     [RequiresRootFact]
+    public async Task SystemPruneRuns()
+    {
+        using var agent = await AgentProcess.WithBusyboxImageAsync("clibox:1");
+        agent.DockerOk("create", "--name", "stopped", "clibox:1", "true");
+        var pruned = agent.DockerOk("system", "prune", "-f"); // containers, networks, images and the build cache (/build/prune)
+        Assert.Contains("Deleted Containers:", pruned);
+        Assert.Equal("", agent.DockerOk("ps", "-aq"));
+    }
+
+    [RequiresRootFact]
     public void SearchIsRefusedWithTheReason()
     {
         using var agent = new AgentProcess();

@@ -54,6 +54,11 @@ public sealed class BuildStepTests : IDisposable
         Assert.Equal(second, reopened.FindCachedStep(key2));
         Assert.Null(reopened.FindCachedStep("sha256:" + new string('3', 64)));
 
+        // build cache prune: entries whose image is here stay, unless all of them go
+        Assert.Empty(await reopened.PruneBuildCacheAsync(all: false, CancellationToken.None));
+        Assert.Equal([key1, key2], (await reopened.PruneBuildCacheAsync(all: true, CancellationToken.None)).Order());
+        Assert.Null(reopened.FindCachedStep(key1));
+
         reopened.Remove(second, force: false);
         Assert.Null(reopened.FindCachedStep(key2)); // a deleted image is a miss
         Assert.Null(reopened.FindCachedStep(key1)); // its untagged parent step went with it, as with docker rmi

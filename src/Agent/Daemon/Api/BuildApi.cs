@@ -20,6 +20,9 @@ public static class BuildApi
         var runner = ActivatorUtilities.CreateInstance<BuildContainer>(services);
         var builder = ActivatorUtilities.CreateInstance<ImageBuilder>(services, runner);
         app.MapPost("/build", (HttpContext http, ImageStore images, EventBus events, CancellationToken ct) => BuildAsync(http, builder, images, events, ct));
+        // docker system prune / builder prune: the classic builder's cache is its key → step image index
+        app.MapPost("/build/prune", async (ImageStore images, string? all, CancellationToken ct) =>
+            Results.Json(new { CachesDeleted = await images.PruneBuildCacheAsync(all is "1" or "true", ct), SpaceReclaimed = 0L }));
         return app;
     }
 

@@ -52,6 +52,39 @@ public sealed partial class ImageStore
         return Digests.IsValid(id) && File.Exists(RecordPath(id)) && Content.Exists(id) ? id : null;
     }
 
+    /// <summary>
+    /// POST /build/prune: forgets cache entries whose image is gone, or with <paramref name="all"/> every entry (the next
+    /// build runs each step again). The step images themselves are images, removed by image prune. Returns the keys.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PruneBuildCacheAsync(bool all, CancellationToken ct)
+    {
+        await _mutex.WaitAsync(ct);
+        try
+        {
+            if (!Directory.Exists(CacheDir))
+            {
+                return [];
+            }
+
+            var removed = new List<string>();
+            foreach (var path in Directory.EnumerateFiles(CacheDir).Where(p => Digests.IsValid("sha256:" + Path.GetFileName(p))))
+            {
+                var key = "sha256:" + Path.GetFileName(path);
+                if (all || FindCachedStep(key) is null)
+                {
+                    File.Delete(path);
+                    removed.Add(key);
+                }
+            }
+
+            return removed;
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
     /// <summary>The image config of a stored image (by id or name).</summary>
     public ImageConfig ConfigOf(string reference) => ReadConfig(Resolve(reference) ?? throw new ImageNotFoundException(reference));
 
