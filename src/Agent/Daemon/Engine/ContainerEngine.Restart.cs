@@ -45,9 +45,11 @@ public sealed partial class ContainerEngine
 
     private async Task RestartByPolicyAsync(ContainerModel c, int restartCount, CancellationToken ct)
     {
-        if (!_containers.ContainsKey(c.Id) || c.State.IsActive)
-            return;
-        await StartCoreAsync(c, restartCount, ct);
+        // The backoff may have ended just as the user stopped the container: the check under the engine's lock skips
+        // the start then, and a stop that came while the start was under way found nothing running, so it applies now.
+        await StartCoreAsync(c, restartCount, ct, byPolicy: true);
+        if (restarts.IsStoppedByUser(c.Id) && c.State.IsActive)
+            await StopAsync(c.Id, null, CancellationToken.None);
     }
 
     /// <summary>

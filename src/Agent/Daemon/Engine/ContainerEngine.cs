@@ -213,11 +213,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         await StartCoreAsync(c, restartCount: 0, ct);
     }
 
-    private async Task StartCoreAsync(ContainerModel c, int restartCount, CancellationToken ct)
+    /// <param name="byPolicy">A restart policy's start: skipped when the user stopped the container meanwhile.</param>
+    private async Task StartCoreAsync(ContainerModel c, int restartCount, CancellationToken ct, bool byPolicy = false)
     {
         await _lock.WaitAsync(ct);
         try
         {
+            if (byPolicy && (restarts.IsStoppedByUser(c.Id) || c.State.IsActive || !_containers.ContainsKey(c.Id)))
+                return;
             var cgroup = new CgroupManagerFactory().Create($"/containerconsole/{c.Id}");
             var plan = network.Prepare(c, store.Dir(c.Id), ExposedPortKeys(c), Get); // addresses, ports, name files
             try
