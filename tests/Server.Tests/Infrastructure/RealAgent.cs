@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Formats.Tar;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using ContainerConsole.Tests;
 
 namespace ContainerConsole.Server.Tests.Infrastructure;
 
@@ -143,54 +141,9 @@ public sealed class RealAgent : IDisposable
     /// A <c>docker save</c> archive of a busybox image; <paramref name="marker"/> goes into a file and the config, so
     /// different markers give different image ids.
     /// </summary>
-    public static byte[] BusyboxArchive(string repoTag, string marker = "")
-    {
-        using var layerStream = new MemoryStream();
-        using (var tar = new TarWriter(layerStream, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var directory in new[] { "bin/", "etc/", "tmp/" })
-            {
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, directory) { Mode = (UnixFileMode)Convert.ToInt32(directory == "tmp/" ? "1777" : "755", 8) });
-            }
-
-            tar.WriteEntry("/bin/busybox", "bin/busybox");
-            foreach (var applet in new[] { "sh", "echo", "sleep", "cat", "ls", "true", "ps", "touch", "hostname" })
-            {
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" });
-            }
-
-            foreach (var (path, content) in new[] { ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"), ("etc/group", "root:x:0:\n"), ("etc/marker", marker) })
-            {
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)), Mode = (UnixFileMode)Convert.ToInt32("644", 8) });
-            }
-        }
-
-        var layer = layerStream.ToArray();
-        var layerHex = Convert.ToHexStringLower(SHA256.HashData(layer));
-        var config = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["architecture"] = "amd64",
-            ["os"] = "linux",
-            ["created"] = "2026-11-29T00:00:00Z",
-            ["config"] = new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" }, Labels = new Dictionary<string, string> { ["marker"] = marker } },
-            ["rootfs"] = new { type = "layers", diff_ids = new[] { $"sha256:{layerHex}" } },
-            ["history"] = new[] { new { created = "2026-11-29T00:00:00Z", created_by = "server tests" } },
-        });
-        var configHex = Convert.ToHexStringLower(SHA256.HashData(config));
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(new[] { new { Config = $"{configHex}.json", RepoTags = new[] { repoTag }, Layers = new[] { $"{layerHex}/layer.tar" } } });
-        using var archive = new MemoryStream();
-        using (var tar = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            void File(string name, byte[] data) =>
-                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), Mode = (UnixFileMode)Convert.ToInt32("644", 8) });
-            File($"{configHex}.json", config);
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, $"{layerHex}/"));
-            File($"{layerHex}/layer.tar", layer);
-            File("manifest.json", manifest);
-        }
-
-        return archive.ToArray();
-    }
+    public static byte[] BusyboxArchive(string repoTag, string marker = "") =>
+        ImageArchive.DockerSave(repoTag, ImageArchive.BusyboxLayer(("etc/marker", marker)),
+            new { Env = new[] { "PATH=/bin" }, Cmd = new[] { "sh" }, Labels = new Dictionary<string, string> { ["marker"] = marker } });
 
     public void Dispose()
     {

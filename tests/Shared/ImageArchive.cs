@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace ContainerConsole.Integration.Tests;
+namespace ContainerConsole.Tests;
 
-/// <summary>`docker save`-format archives made by the tests from Debian's busybox-static.</summary>
+/// <summary>`docker save`-format archives made by the tests from Debian's busybox-static. Shared by the test projects as a linked source file.</summary>
 public static class ImageArchive
 {
     public static byte[] BusyboxLayer(params (string Path, string Content)[] extraFiles)
@@ -16,7 +16,7 @@ public static class ImageArchive
             foreach (var dir in new[] { "bin/", "etc/", "tmp/", "root/" })
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir) { Mode = (UnixFileMode)Convert.ToInt32(dir == "tmp/" ? "1777" : "755", 8) });
             tar.WriteEntry("/bin/busybox", "bin/busybox");
-            foreach (var applet in new[] { "sh", "echo", "id", "pwd", "sleep", "cat", "ls", "whoami", "rm", "mkdir", "true", "false", "stat" })
+            foreach (var applet in new[] { "sh", "echo", "id", "pwd", "sleep", "cat", "ls", "whoami", "rm", "mkdir", "true", "false", "stat", "ps", "touch", "hostname" })
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" });
             foreach (var (path, content) in new[] { ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"), ("etc/group", "root:x:0:\nnogroup:x:65534:\n") }.Concat(extraFiles))
             {
