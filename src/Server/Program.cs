@@ -26,7 +26,7 @@ builder.Services.AddContainerConsoleWeb();
 builder.Services.AddLiveStreamsAndMetrics(builder.Configuration);
 
 var app = builder.Build();
-if (!app.ValidateServerOptions(Console.Error))
+if (!app.ValidateServerOptions(Console.Error) || !await app.MigrateDatabaseAsync(Console.Error))
 {
     return 2;
 }

@@ -1,8 +1,8 @@
 namespace ContainerConsole.Server.Hosting;
 
 /// <summary>
-/// ccserver's flags. <c>--urls</c> is ASP.NET Core's own; <c>--data-dir DIR</c> and the repeatable
-/// <c>--agent URI</c> are rewritten into configuration keys so that they mix with every other
+/// ccserver's flags. <c>--urls</c> is ASP.NET Core's own; <c>--data-dir DIR</c>, the repeatable
+/// <c>--agent URI</c>, <c>--database</c> and <c>--connection-string</c> are rewritten into configuration keys so that they mix with every other
 /// configuration source (<c>--ContainerConsole:Agents:0=...</c>, <c>ContainerConsole__DataDir</c>, appsettings).
 /// </summary>
 public static class CommandLine
@@ -16,9 +16,17 @@ public static class CommandLine
                              for root, ~/.local/share/containerconsole otherwise)
           --agent URI        An agent to manage: unix:///path.sock, tcp://host:port or http://host:port,
                              optionally as NAME=URI. Repeatable (default unix:///run/containerconsole/agent.sock)
+          --database sqlite|postgres
+                             The database of users, tokens, hosts, audit log and metrics (default sqlite:
+                             DATA_DIR/containerconsole.db). Migrated to the current schema on every start
+          --connection-string CS
+                             The database's ADO.NET connection string; needed for postgres, e.g.
+                             'Host=db.example;Database=containerconsole;Username=cc;Password=...'. Better given
+                             as the environment variable ConnectionStrings__Console (kept out of ps)
           -h, --help         Show this help
 
-        Any ASP.NET Core setting may also be given as --Key=Value (e.g. --ContainerConsole:Agents:0=URI).
+        Any ASP.NET Core setting may also be given as --Key=Value (e.g. --ContainerConsole:Agents:0=URI) or
+        in the environment (ContainerConsole__Database=postgres, ConnectionStrings__Console=...).
         On first start the user 'admin' is created with the password in CONTAINERCONSOLE_ADMIN_PASSWORD,
         or a random password that is printed once.
         """;
@@ -59,6 +67,14 @@ public static class CommandLine
             else if (TryTake(args, ref i, "--data-dir", out var dataDir))
             {
                 result.Add($"--{ServerOptions.SectionName}:{nameof(ServerOptions.DataDir)}={dataDir}");
+            }
+            else if (TryTake(args, ref i, "--database", out var database))
+            {
+                result.Add($"--{ServerOptions.SectionName}:{nameof(ServerOptions.Database)}={database}");
+            }
+            else if (TryTake(args, ref i, "--connection-string", out var connectionString))
+            {
+                result.Add($"--ConnectionStrings:{ServerOptions.ConnectionStringName}={connectionString}");
             }
             else
             {

@@ -42,7 +42,26 @@ public sealed class ServerOptions
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Full path of the SQLite database (users, tokens, hosts, audit log).</summary>
+    /// <summary>Name of the connection string (<c>ConnectionStrings:Console</c>, <c>--connection-string</c>).</summary>
+    public const string ConnectionStringName = "Console";
+
+    /// <summary>
+    /// The database of users, tokens, hosts, the audit log and metric history: <c>sqlite</c> (default, a file in
+    /// <see cref="DataDir"/>) or <c>postgres</c> (needs <see cref="ConnectionString"/>).
+    /// </summary>
+    public string Database { get; set; } = "sqlite";
+
+    /// <summary>
+    /// ADO.NET connection string of the database, from <c>ConnectionStrings:Console</c>. Required for PostgreSQL;
+    /// for SQLite it replaces the default file <see cref="DatabaseFile"/>.
+    /// </summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>The provider <see cref="Database"/> names (valid once the options passed validation).</summary>
+    public DatabaseProvider DatabaseProvider =>
+        TryParseDatabase(Database, out var provider) ? provider : throw new InvalidOperationException($"Unknown database '{Database}'.");
+
+    /// <summary>Full path of the default SQLite database.</summary>
     public string DatabaseFile => Path.Combine(DataDir, "containerconsole.db");
 
     /// <summary>Largest request body the API accepts.</summary>
@@ -51,6 +70,22 @@ public sealed class ServerOptions
     /// <summary>First wait before reconnecting to an agent's event stream; doubles up to 30 s while it fails.</summary>
     public TimeSpan EventReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    public static bool TryParseDatabase(string? name, out DatabaseProvider provider)
+    {
+        switch (name?.Trim().ToLowerInvariant())
+        {
+            case "" or null or "sqlite":
+                provider = DatabaseProvider.Sqlite;
+                return true;
+            case "postgres" or "postgresql":
+                provider = DatabaseProvider.Postgres;
+                return true;
+            default:
+                provider = default;
+                return false;
+        }
+    }
+
     /// <summary>
     /// <c>/var/lib/containerconsole-server</c> for root, else <c>$XDG_DATA_HOME/containerconsole</c>
     /// (<c>~/.local/share/containerconsole</c>).
@@ -58,6 +93,13 @@ public sealed class ServerOptions
     public static string DefaultDataDir() => Environment.IsPrivilegedProcess
         ? "/var/lib/containerconsole-server"
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "containerconsole");
+}
+
+/// <summary>The database engines the server runs on; each has its own migration set.</summary>
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
 }
 
 /// <summary>Fills in the defaults that depend on the machine and checks the agent addresses.</summary>
@@ -103,6 +145,8 @@ internal sealed class ServerOptionsSetup : IPostConfigureOptions<ServerOptions>,
         {
             failures.Add("LockoutMaxFailures must be at least 1.");
         }
+
+        failures.AddRange(Infrastructure.DatabaseSetup.Validate(options));
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

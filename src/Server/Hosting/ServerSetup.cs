@@ -71,11 +71,37 @@ internal static class ServerSetup
         }
     }
 
+    /// <summary>
+    /// Creates or migrates the database before the host starts; prints why when it cannot be reached.
+    /// </summary>
+    public static async Task<bool> MigrateDatabaseAsync(this WebApplication app, TextWriter errors)
+    {
+        try
+        {
+            await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+            return true;
+        }
+        catch (DatabaseUnavailableException ex)
+        {
+            errors.WriteLine($"ccserver: {ex.Message}");
+            return false;
+        }
+    }
+
     /// <summary>Options, database, users, agents, audit, authentication and the services the web pages use.</summary>
     public static IServiceCollection AddContainerConsoleServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ServerOptions>()
             .Bind(configuration.GetSection(ServerOptions.SectionName))
+            .Configure(options =>
+            {
+                // Where ASP.NET Core keeps connection strings (ConnectionStrings__Console in the environment).
+                var connectionString = configuration.GetConnectionString(ServerOptions.ConnectionStringName);
+                if (!string.IsNullOrWhiteSpace(connectionString))
+                {
+                    options.ConnectionString = connectionString;
+                }
+            })
             .ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<ServerOptions>, ServerOptionsSetup>();
         services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsSetup>();
@@ -94,7 +120,7 @@ internal static class ServerSetup
                 keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(directory), loggerFactory);
             });
 
-        // Hosted services start in this order: schema first, then hosts and the first admin, then the event followers.
+        // Hosted services start in this order (the schema is migrated before, see MigrateDatabaseAsync): hosts and the first admin, then the event followers.
         services.AddConsoleDatabase();
         services.AddSingleton<IUserStore, EfUserStore>();
         services.AddSingleton<AgentRegistry>();

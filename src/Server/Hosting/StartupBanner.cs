@@ -35,7 +35,7 @@ public sealed class StartupBanner(
         {
             AdminBootstrapOutcome.CreatedFromEnvironment => $"sign in as admin (password from {ServerOptions.AdminPasswordVariable})",
             AdminBootstrapOutcome.CreatedWithRandomPassword => "sign in as admin (password printed above)",
-            _ => $"sign in as admin or another user of {options.Value.DatabaseFile}",
+            _ => $"sign in as admin or another user of the {Infrastructure.DatabaseSetup.Describe(options.Value)}",
         };
         console.WriteLine($"ContainerConsole server on {string.Join(", ", addresses)} — {signIn}");
         console.WriteLine($"Agents: {string.Join(", ", agents.Hosts.Select(h => h.Endpoint.ToString()))}");

@@ -6,9 +6,21 @@ namespace ContainerConsole.Server.Infrastructure;
 /// <summary>
 /// The server's database: users, API tokens, hosts and the audit log. SQLite by default; the model keeps
 /// to what PostgreSQL also has (declared string lengths, DateTimeOffset as UTC ticks, no provider-specific types).
+/// This type owns the SQLite migrations (<c>Migrations/</c>); <see cref="PostgresConsoleDbContext"/> owns PostgreSQL's.
 /// </summary>
-public sealed class ConsoleDbContext(DbContextOptions<ConsoleDbContext> options) : DbContext(options)
+public class ConsoleDbContext : DbContext
 {
+    public ConsoleDbContext(DbContextOptions<ConsoleDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For a provider's subclass: options of <see cref="ConsoleDbContext"/> suit it too.</summary>
+    protected ConsoleDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();

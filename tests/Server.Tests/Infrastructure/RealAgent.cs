@@ -222,7 +222,7 @@ public sealed class RealAgent : IDisposable
         return process.ExitCode;
     }
 
-    private static string BinDir()
+    internal static string BinDir()
     {
         var configured = Environment.GetEnvironmentVariable("CONTAINERCONSOLE_BIN");
         if (!string.IsNullOrEmpty(configured))

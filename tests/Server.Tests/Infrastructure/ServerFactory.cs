@@ -24,6 +24,12 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
     /// <summary>Replaces the server's clock (token expiry tests).</summary>
     public TimeProvider? Time { get; init; }
 
+    /// <summary><c>--database</c>; null keeps the default (SQLite in the data directory).</summary>
+    public string? Database { get; init; }
+
+    /// <summary><c>--connection-string</c> (ConnectionStrings:Console).</summary>
+    public string? ConnectionString { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -31,6 +37,16 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
         for (var i = 0; i < agents.Count; i++)
         {
             builder.UseSetting($"ContainerConsole:Agents:{i}", agents[i]);
+        }
+
+        if (Database is not null)
+        {
+            builder.UseSetting($"{ServerOptions.SectionName}:{nameof(ServerOptions.Database)}", Database);
+        }
+
+        if (ConnectionString is not null)
+        {
+            builder.UseSetting($"ConnectionStrings:{ServerOptions.ConnectionStringName}", ConnectionString);
         }
 
         builder.UseSetting(ServerOptions.AdminPasswordVariable, adminPassword ?? "");
