@@ -36,7 +36,8 @@ public sealed class PostgresModelTests : IDisposable
             await db.Database.MigrateAsync();
         }
 
-        var users = new EfUserStore(contexts);
+        var checks = new TokenCheckCache(TimeProvider.System);
+        var users = new EfUserStore(contexts, checks);
         var now = DateTimeOffset.UtcNow;
         await users.CreateAsync(new UserRecord("u1", "Admin", "hash", Roles.Admin, now), default);
         await users.CreateAsync(new UserRecord("u2", "vera", "hash", Roles.Viewer, now), default);
@@ -44,7 +45,7 @@ public sealed class PostgresModelTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => users.CreateAsync(new UserRecord("u3", "admin", "hash", Roles.Viewer, now), default));
         await Assert.ThrowsAsync<LastAdminException>(() => users.DeleteAsync("u1", default));
 
-        var tokens = new EfApiTokenStore(contexts, TimeProvider.System);
+        var tokens = new EfApiTokenStore(contexts, TimeProvider.System, checks);
         var older = await tokens.IssueAsync("u2", "first", ApiTokenKinds.Personal, now.AddDays(1), default);
         var newer = await tokens.IssueAsync("u2", "second", ApiTokenKinds.Personal, now.AddDays(1), default);
         Assert.Equal("u2", (await tokens.FindAsync(older.Token, default))?.UserId);

@@ -8,15 +8,17 @@ namespace ContainerConsole.Server.Auth;
 public sealed class ApiTokenAuthenticationOptions : AuthenticationSchemeOptions;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer TOKEN</c> against <see cref="IApiTokenStore"/> (login and personal tokens). The user is read
-/// again on every request, so a removed user's tokens stop working at once.
+/// Authenticates <c>Authorization: Bearer TOKEN</c> against <see cref="IApiTokenStore"/> (login and personal tokens) and
+/// the token's user. Both are read from the database at most every few seconds per token (<see cref="TokenCheckCache"/>);
+/// revoking, deleting a user or changing their role clears that cache, so those still take effect at once.
 /// </summary>
 public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<ApiTokenAuthenticationOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     IApiTokenStore tokens,
-    IUserStore users)
+    IUserStore users,
+    TokenCheckCache cache)
     : AuthenticationHandler<ApiTokenAuthenticationOptions>(options, loggerFactory, encoder)
 {
     private const string BearerPrefix = "Bearer ";
@@ -43,20 +45,29 @@ public sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The bearer token is empty.");
         }
 
-        var grant = await tokens.FindAsync(token, Context.RequestAborted);
-        if (grant is null)
+        var digest = ApiTokenSecret.Digest(token);
+        var check = cache.Find(digest);
+        if (check is null)
         {
-            return AuthenticateResult.Fail("The token is unknown, revoked or expired.");
+            var generation = cache.Generation;
+            var grant = await tokens.FindAsync(token, Context.RequestAborted);
+            if (grant is null)
+            {
+                return AuthenticateResult.Fail("The token is unknown, revoked or expired.");
+            }
+
+            var user = await users.FindByIdAsync(grant.UserId, Context.RequestAborted);
+            if (user is null)
+            {
+                return AuthenticateResult.Fail("The token's user no longer exists.");
+            }
+
+            check = new TokenCheckCache.TokenCheck(grant, user);
+            cache.Add(digest, check, generation);
         }
 
-        var user = await users.FindByIdAsync(grant.UserId, Context.RequestAborted);
-        if (user is null)
-        {
-            return AuthenticateResult.Fail("The token's user no longer exists.");
-        }
-
-        var principal = UserPrincipal.Create(user, Scheme.Name, "token");
-        var properties = new AuthenticationProperties { IssuedUtc = grant.IssuedAt, ExpiresUtc = grant.ExpiresAt };
+        var principal = UserPrincipal.Create(check.User, Scheme.Name, "token");
+        var properties = new AuthenticationProperties { IssuedUtc = check.Grant.IssuedAt, ExpiresUtc = check.Grant.ExpiresAt };
         return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
     }
 

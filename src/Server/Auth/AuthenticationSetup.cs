@@ -18,6 +18,7 @@ internal static class AuthenticationSetup
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<CredentialValidator>();
+        services.AddSingleton<TokenCheckCache>();
         services.AddSingleton<IApiTokenStore, EfApiTokenStore>();
         services.AddScoped<IConsoleSignIn, ConsoleSignIn>();
 

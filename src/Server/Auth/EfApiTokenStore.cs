@@ -4,8 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ContainerConsole.Server.Auth;
 
-/// <summary>Tokens in the database, by their SHA-256. Expired login tokens are pruned as new ones are issued.</summary>
-public sealed class EfApiTokenStore(IDbContextFactory<ConsoleDbContext> contexts, TimeProvider time) : IApiTokenStore
+/// <summary>
+/// Tokens in the database, by their SHA-256. Expired login tokens are pruned as new ones are issued. Every revocation
+/// clears the <see cref="TokenCheckCache"/>, so the token is refused on the next request.
+/// </summary>
+public sealed class EfApiTokenStore(IDbContextFactory<ConsoleDbContext> contexts, TimeProvider time, TokenCheckCache checks) : IApiTokenStore
 {
     /// <summary>Last use is written at most this often per token, not on every request.</summary>
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -60,6 +63,7 @@ public sealed class EfApiTokenStore(IDbContextFactory<ConsoleDbContext> contexts
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.ApiTokens.Where(t => t.TokenHash == digest && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        checks.Invalidate();
     }
 
     public async Task<bool> RevokeByIdAsync(string id, CancellationToken cancellationToken)
@@ -74,6 +78,7 @@ public sealed class EfApiTokenStore(IDbContextFactory<ConsoleDbContext> contexts
 
         entity.RevokedAt ??= now;
         await db.SaveChangesAsync(cancellationToken);
+        checks.Invalidate();
         return true;
     }
 
@@ -83,6 +88,7 @@ public sealed class EfApiTokenStore(IDbContextFactory<ConsoleDbContext> contexts
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.ApiTokens.Where(t => t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        checks.Invalidate();
     }
 
     public async Task<ApiTokenInfo?> GetAsync(string id, CancellationToken cancellationToken)

@@ -1,11 +1,15 @@
+using ContainerConsole.Server.Auth;
 using ContainerConsole.Server.Infrastructure;
 using ContainerConsole.Server.Infrastructure.Entities;
 using Microsoft.EntityFrameworkCore;
 
 namespace ContainerConsole.Server.Users;
 
-/// <summary>Users in the database. Changes that could remove the last admin check and write in one transaction.</summary>
-public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts) : IUserStore
+/// <summary>
+/// Users in the database. Changes that could remove the last admin check and write in one transaction. Changing or
+/// deleting a user clears the <see cref="TokenCheckCache"/>, so their tokens carry the new role (or stop) at once.
+/// </summary>
+public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, TokenCheckCache checks) : IUserStore
 {
     public async Task<UserRecord?> FindByNameAsync(string userName, CancellationToken cancellationToken)
     {
@@ -81,6 +85,7 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts) : 
         entity.Role = user.Role;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        checks.Invalidate();
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
@@ -98,6 +103,7 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts) : 
         db.Users.Remove(entity);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        checks.Invalidate();
     }
 
     private static async Task<bool> IsLastAdminAsync(ConsoleDbContext db, CancellationToken cancellationToken) =>
