@@ -2,7 +2,7 @@ namespace ContainerConsole.Server.Hosting;
 
 /// <summary>
 /// ccserver's flags. <c>--urls</c> is ASP.NET Core's own; <c>--data-dir DIR</c>, the repeatable
-/// <c>--agent URI</c>, <c>--database</c> and <c>--connection-string</c> are rewritten into configuration keys so that they mix with every other
+/// <c>--agent URI</c> and <c>--trusted-proxy IP</c>, <c>--database</c> and <c>--connection-string</c> are rewritten into configuration keys so that they mix with every other
 /// configuration source (<c>--ContainerConsole:Agents:0=...</c>, <c>ContainerConsole__DataDir</c>, appsettings).
 /// </summary>
 public static class CommandLine
@@ -23,6 +23,9 @@ public static class CommandLine
                              The database's ADO.NET connection string; needed for postgres, e.g.
                              'Host=db.example;Database=containerconsole;Username=cc;Password=...'. Better given
                              as the environment variable ConnectionStrings__Console (kept out of ps)
+          --trusted-proxy IP A reverse proxy (address or network, e.g. 10.0.0.5 or 10.0.0.0/24) whose
+                             X-Forwarded-For and X-Forwarded-Proto give the client's address (audit log) and
+                             scheme. Repeatable; those headers from any other peer are ignored (default: no proxy)
           -h, --help         Show this help
 
         Any ASP.NET Core setting may also be given as --Key=Value (e.g. --ContainerConsole:Agents:0=URI) or
@@ -57,6 +60,7 @@ public static class CommandLine
     {
         var result = new List<string>(args.Count);
         var agentIndex = 0;
+        var proxyIndex = 0;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -67,6 +71,10 @@ public static class CommandLine
             else if (TryTake(args, ref i, "--data-dir", out var dataDir))
             {
                 result.Add($"--{ServerOptions.SectionName}:{nameof(ServerOptions.DataDir)}={dataDir}");
+            }
+            else if (TryTake(args, ref i, "--trusted-proxy", out var proxy))
+            {
+                result.Add($"--{ServerOptions.SectionName}:{nameof(ServerOptions.TrustedProxies)}:{proxyIndex++}={proxy}");
             }
             else if (TryTake(args, ref i, "--database", out var database))
             {

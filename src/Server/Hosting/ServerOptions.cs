@@ -26,6 +26,12 @@ public sealed class ServerOptions
     /// <summary>Agent addresses: <c>unix:///path</c>, <c>tcp://host:port</c> or <c>http(s)://host:port</c>, each optionally prefixed with <c>name=</c>.</summary>
     public List<string> Agents { get; set; } = [];
 
+    /// <summary>
+    /// Reverse proxies (addresses, or networks as <c>10.0.0.0/8</c>) whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> are believed; the headers of every other peer are ignored. Empty: none.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>How long a token from <c>POST /api/v1/auth/login</c> is valid.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
 
@@ -114,6 +120,7 @@ internal sealed class ServerOptionsSetup : IPostConfigureOptions<ServerOptions>,
 
         options.DataDir = Path.GetFullPath(ExpandHome(options.DataDir));
         options.Agents.RemoveAll(string.IsNullOrWhiteSpace);
+        options.TrustedProxies.RemoveAll(string.IsNullOrWhiteSpace);
         if (options.Agents.Count == 0)
         {
             options.Agents.Add(ServerOptions.DefaultAgent);
@@ -147,6 +154,7 @@ internal sealed class ServerOptionsSetup : IPostConfigureOptions<ServerOptions>,
         }
 
         failures.AddRange(Infrastructure.DatabaseSetup.Validate(options));
+        failures.AddRange(ForwardedHeadersSetup.Validate(options.TrustedProxies));
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -139,6 +139,7 @@ internal static class ServerSetup
         services.AddHostedService<AgentEventRecorder>();
 
         services.AddContainerConsoleAuthentication();
+        services.AddTrustedProxies();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using ContainerConsole.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -23,6 +24,12 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
 
     /// <summary>Replaces the server's clock (token expiry tests).</summary>
     public TimeProvider? Time { get; init; }
+
+    /// <summary><c>--trusted-proxy</c> values.</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    /// <summary>The peer address every request seems to come from (the in-memory server has none).</summary>
+    public System.Net.IPAddress? PeerAddress { get; init; }
 
     /// <summary><c>--database</c>; null keeps the default (SQLite in the data directory).</summary>
     public string? Database { get; init; }
@@ -49,6 +56,11 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
             builder.UseSetting($"ConnectionStrings:{ServerOptions.ConnectionStringName}", ConnectionString);
         }
 
+        for (var i = 0; i < TrustedProxies.Count; i++)
+        {
+            builder.UseSetting($"{ServerOptions.SectionName}:{nameof(ServerOptions.TrustedProxies)}:{i}", TrustedProxies[i]);
+        }
+
         builder.UseSetting(ServerOptions.AdminPasswordVariable, adminPassword ?? "");
         builder.UseSetting("ContainerConsole:AgentTimeout", "00:00:05");
         builder.UseSetting("ContainerConsole:EventReconnectDelay", "00:00:00.100");
@@ -59,6 +71,11 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
             if (Time is not null)
             {
                 services.AddSingleton(Time);
+            }
+
+            if (PeerAddress is not null)
+            {
+                services.AddSingleton<IStartupFilter>(new PeerAddressFilter(PeerAddress));
             }
         });
     }
@@ -100,4 +117,18 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
     public const string UserPassword = "password-1234";
 
     private sealed record LoginBody(string Token);
+
+    /// <summary>Sets the connection's remote address before the server's own middleware runs.</summary>
+    private sealed class PeerAddressFilter(System.Net.IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                context.Connection.RemoteIpAddress = address;
+                return following(context);
+            });
+            next(app);
+        };
+    }
 }
