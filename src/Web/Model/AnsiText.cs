@@ -59,8 +59,16 @@ public static class AnsiText
             return;
         }
 
-        spans.Add(new AnsiSpan(run.ToString(), style.CssClass(), style.CssStyle()));
+        var span = new AnsiSpan(run.ToString(), style.CssClass(), style.CssStyle());
         run.Clear();
+        // An escape that changed nothing (a cursor move, a repeated colour) does not split the text.
+        if (spans.Count > 0 && spans[^1].CssClass == span.CssClass && spans[^1].CssStyle == span.CssStyle)
+        {
+            spans[^1] = span with { Text = spans[^1].Text + span.Text };
+            return;
+        }
+
+        spans.Add(span);
     }
 
     /// <summary>Consumes the escape sequence at <paramref name="at"/>; returns the index after it.</summary>
