@@ -16,8 +16,12 @@ namespace ContainerConsole.Server.WebConsole;
 public sealed class ConsoleContainerActions(ConsoleUser user, AgentRegistry agents, AuditLog audit, TimeProvider time, ILogger<ConsoleContainerActions> logger)
     : IContainerActions
 {
-    /// <summary>The audit's source for what was done through the console.</summary>
-    public const string AuditSource = "ui";
+    /// <summary>
+    /// Start of the audit action of a console call (<c>ui container.stop</c>). The audit knows two sources, api and
+    /// agent: a console call is a server-side call for a signed-in user, so it is recorded as api, and its action
+    /// says it came through the console (<c>GET /api/v1/audit?action=ui</c> lists them).
+    /// </summary>
+    public const string AuditActionPrefix = "ui ";
 
     public async Task RunAsync(ContainerAction action, string host, string id, CancellationToken cancellationToken)
     {
@@ -63,12 +67,12 @@ public sealed class ConsoleContainerActions(ConsoleUser user, AgentRegistry agen
         var entry = new AuditEntryEntity
         {
             Time = at,
-            Source = AuditSource,
+            Source = AuditLog.SourceApi,
             UserId = principal.FindFirstValue(ClaimTypes.NameIdentifier),
             UserName = principal.Identity?.Name,
             AuthMethod = principal.FindFirstValue(AuthSchemes.MethodClaim) ?? "none",
             RemoteAddress = "console",
-            Action = $"container.{verb}",
+            Action = $"{AuditActionPrefix}container.{verb}",
             Target = $"{host}/{id}",
             Host = host,
             StatusCode = status,
