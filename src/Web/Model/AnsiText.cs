@@ -41,7 +41,7 @@ public static class AnsiText
             }
 
             Flush(spans, run, style);
-            i = SkipOrApply(text, i, ref style);
+            i = SkipOrApply(text, i, ref style, apply: true);
         }
 
         Flush(spans, run, style);
@@ -49,8 +49,31 @@ public static class AnsiText
     }
 
     /// <summary>The text without any escape sequence (for search and download).</summary>
-    public static string Strip(string text) =>
-        text.IndexOf(Escape) < 0 ? text : string.Concat(Parse(text).Select(s => s.Text));
+    public static string Strip(string text)
+    {
+        if (text.IndexOf(Escape) < 0)
+        {
+            return text;
+        }
+
+        // Every kept line is stripped once for search: skip sequences without building styles.
+        var plain = new StringBuilder(text.Length);
+        var style = new Style();
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (text[i] == Escape)
+            {
+                i = SkipOrApply(text, i, ref style, apply: false);
+            }
+            else
+            {
+                plain.Append(text[i++]);
+            }
+        }
+
+        return plain.ToString();
+    }
 
     private static void Flush(List<AnsiSpan> spans, StringBuilder run, Style style)
     {
@@ -72,7 +95,7 @@ public static class AnsiText
     }
 
     /// <summary>Consumes the escape sequence at <paramref name="at"/>; returns the index after it.</summary>
-    private static int SkipOrApply(string text, int at, ref Style style)
+    private static int SkipOrApply(string text, int at, ref Style style, bool apply)
     {
         var i = at + 1;
         if (i >= text.Length)
@@ -98,7 +121,7 @@ public static class AnsiText
 
                 if (i < text.Length && text[i] is >= '@' and <= '~')
                 {
-                    if (text[i] == 'm')
+                    if (apply && text[i] == 'm')
                     {
                         style = style.Apply(parameters);
                     }
