@@ -60,6 +60,29 @@ public sealed class ConsoleEndToEndTests
             Assert.True(KeptLines(await page.Locator(".log-status").InnerTextAsync()) > kept);
             await Browser.ScreenshotAsync(page, "03-container-logs");
 
+            // The download streams the same logs as a file, for this signed-in browser (its cookie).
+            var download = await page.Context.APIRequest.GetAsync(new Uri(server.BaseAddress, await page.GetByRole(AriaRole.Link, new() { Name = "Download" }).GetAttributeAsync("href")).ToString());
+            Assert.Equal(200, download.Status);
+            Assert.Contains("attachment", download.Headers["content-disposition"], StringComparison.Ordinal);
+            Assert.Contains("tick 0\n", await download.TextAsync(), StringComparison.Ordinal);
+
+            // The theme toggle switches and is remembered across a reload.
+            var theme = await page.EvaluateAsync<string>("document.documentElement.dataset.theme");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Switch between dark and light theme" }).ClickAsync();
+            var toggled = theme == "dark" ? "light" : "dark";
+            Assert.Equal(toggled, await page.EvaluateAsync<string>("document.documentElement.dataset.theme"));
+            await page.ReloadAsync();
+            Assert.Equal(toggled, await page.EvaluateAsync<string>("document.documentElement.dataset.theme"));
+            await page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
+            await Assertions.Expect(lines.First).ToContainTextAsync("tick");
+            await Browser.ScreenshotAsync(page, "03b-container-logs-" + toggled);
+
+            // The viewer watches the list while the operator stops the container: the row changes without a reload.
+            var viewer = await SignInAsync(browser, server, "vera", ViewerPassword);
+            await viewer.GotoAsync(new Uri(server.BaseAddress, "containers").ToString());
+            var viewerRow = viewer.Locator("tbody tr", new() { Has = viewer.Locator($"td.name a:text-is('{name}')") });
+            await Assertions.Expect(viewerRow.Locator(".status")).ToContainTextAsync("running");
+
             await page.GetByRole(AriaRole.Button, new() { Name = "Stop", Exact = true }).ClickAsync();
             await Assertions.Expect(page.Locator(".summary .badge").First).ToHaveTextAsync("exited", new() { Timeout = 30_000 });
             Assert.False(await IsRunningAsync(agent, id));
@@ -72,9 +95,7 @@ public sealed class ConsoleEndToEndTests
             Assert.Equal($"local/{id}", stop.GetProperty("target").GetString());
 
             // The viewer's session: the same pages, no action buttons.
-            var viewer = await SignInAsync(browser, server, "vera", ViewerPassword);
-            await viewer.GotoAsync(new Uri(server.BaseAddress, "containers").ToString());
-            await Assertions.Expect(viewer.Locator($"td.name a:text-is('{name}')")).ToBeVisibleAsync();
+            await Assertions.Expect(viewerRow.Locator(".status")).ToContainTextAsync("exited", new() { Timeout = 10_000 });
             Assert.Equal(0, await viewer.Locator("button.action").CountAsync());
             await Browser.ScreenshotAsync(viewer, "05-viewer-containers");
             await viewer.GotoAsync(new Uri(server.BaseAddress, $"containers/local/{id}").ToString());
