@@ -38,10 +38,11 @@ server:
 
 # What the tests need from Debian: busybox-static for test images, runc and dockerd (docker.io) as peers, a registry (docker-registry),
 # skopeo for interop, htpasswd (apache2-utils) and openssl for the registry's auth and TLS tests, python3-docker (docker-py) as an SDK client,
-# postgresql for the server's model on PostgreSQL (the test starts its own throwaway cluster).
+# postgresql for the server's model on PostgreSQL (the test starts its own throwaway cluster), chromium for the web console's
+# end-to-end tests (Playwright's NuGet driver runs Debian's /usr/bin/chromium; no browser is downloaded).
 test-deps:
 	@need=""; \
-	for p in busybox-static runc docker.io docker-registry skopeo apache2-utils openssl python3-docker postgresql; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	for p in busybox-static runc docker.io docker-registry skopeo apache2-utils openssl python3-docker postgresql chromium; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then \
 	  echo "installing:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \

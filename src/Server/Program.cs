@@ -1,4 +1,5 @@
 using ContainerConsole.Server.Apis;
+using ContainerConsole.Server.WebConsole;
 using ContainerConsole.Server.Hosting;
 using ContainerConsole.Server.Hubs;
 using ContainerConsole.Web;
@@ -23,6 +24,7 @@ var builder = WebApplication.CreateBuilder(settings);
 
 builder.AddContainerConsoleServer();
 builder.Services.AddContainerConsoleWeb();
+builder.Services.AddConsoleServices();
 builder.Services.AddLiveStreamsAndMetrics(builder.Configuration);
 
 var app = builder.Build();
@@ -52,6 +54,7 @@ app.MapAuditApi();
 app.MapLiveStreamsAndMetrics();
 
 app.MapConsoleAccountEndpoints();
+app.MapConsoleEndpoints();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 

@@ -61,6 +61,25 @@ public sealed class DockerContainer
 
     [JsonPropertyName("Labels")]
     public Dictionary<string, string>? Labels { get; init; }
+
+    [JsonPropertyName("Ports")]
+    public List<DockerPort>? Ports { get; init; }
+}
+
+/// <summary>One element of a listed container's <c>Ports</c>.</summary>
+public sealed class DockerPort
+{
+    [JsonPropertyName("IP")]
+    public string? Ip { get; init; }
+
+    [JsonPropertyName("PrivatePort")]
+    public int PrivatePort { get; init; }
+
+    [JsonPropertyName("PublicPort")]
+    public int? PublicPort { get; init; }
+
+    [JsonPropertyName("Type")]
+    public string Type { get; init; } = "tcp";
 }
 
 /// <summary>One message of <c>GET /events</c> (the fields the server uses).</summary>

@@ -55,12 +55,22 @@ public sealed class ContainersService(AgentRegistry agents, ILogger<ContainersSe
         return shared.Value;
     }
 
+    /// <summary>Where a browser reaches the host's published ports: the agent's TCP address, or this machine for a local socket.</summary>
+    public static string BrowserAddress(AgentEndpoint endpoint) =>
+        endpoint.Transport == AgentTransport.UnixSocket || !Uri.TryCreate(endpoint.Address, UriKind.Absolute, out var uri)
+            ? "localhost"
+            : uri.Host;
+
     private async Task<(IReadOnlyList<ContainerSummary> Containers, HostError? Error)> ListAsync(AgentHost host, IReadOnlyDictionary<string, IReadOnlyList<string>> filters, CancellationToken cancellationToken)
     {
         try
         {
             var containers = await ListSharedAsync(host, filters).WaitAsync(cancellationToken);
-            return (containers.Select(c => new ContainerSummary(host.Name, c.Id, c.Names, c.Image, c.State, c.Status, c.Created)).ToList(), null);
+            var address = BrowserAddress(host.Endpoint);
+            return (containers.Select(c => new ContainerSummary(
+                host.Name, c.Id, c.Names, c.Image, c.State, c.Status, c.Created, c.Command,
+                c.Ports?.Select(p => new PortMapping(p.Ip, p.PrivatePort, p.PublicPort, p.Type)).ToList() ?? [],
+                c.Labels ?? [], address)).ToList(), null);
         }
         catch (Exception ex) when (ex is AgentUnreachableException or DockerEngineException)
         {

@@ -50,6 +50,10 @@ public sealed record HostStatus(
 /// <param name="State">Docker state word: created, running, paused, restarting, removing, exited, dead.</param>
 /// <param name="Status">Human readable status, e.g. "Up 3 minutes".</param>
 /// <param name="Created">Creation time in Unix seconds (as Docker reports it).</param>
+/// <param name="Command">The command as <c>docker ps</c> shows it.</param>
+/// <param name="Ports">Exposed and published ports.</param>
+/// <param name="Labels">The container's labels.</param>
+/// <param name="HostAddress">Where the host's published ports are reached from a browser (its agent's address; localhost for a local socket).</param>
 public sealed record ContainerSummary(
     string Host,
     string Id,
@@ -57,7 +61,18 @@ public sealed record ContainerSummary(
     string Image,
     string State,
     string Status,
-    long Created);
+    long Created,
+    string? Command = null,
+    IReadOnlyList<PortMapping>? Ports = null,
+    IReadOnlyDictionary<string, string>? Labels = null,
+    string? HostAddress = null);
+
+/// <summary>A container port, and where it is published on its host when it is.</summary>
+/// <param name="Ip">The host address it is bound to (0.0.0.0 or :: for all).</param>
+/// <param name="PrivatePort">The port inside the container.</param>
+/// <param name="PublicPort">The host port, when published.</param>
+/// <param name="Type">tcp, udp or sctp.</param>
+public sealed record PortMapping(string? Ip, int PrivatePort, int? PublicPort, string Type);
 
 /// <summary>A host whose containers could not be listed.</summary>
 public sealed record HostError(string Host, string Error);

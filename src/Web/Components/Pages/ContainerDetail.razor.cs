@@ -1,0 +1,121 @@
+using System.Globalization;
+using ContainerConsole.Web.Services;
+using Microsoft.AspNetCore.Components;
+
+namespace ContainerConsole.Web.Components.Pages;
+
+/// <summary>One container: overview, the agent's inspect, and its live log; actions for operators.</summary>
+public partial class ContainerDetail
+{
+    private static readonly (string Key, string Title)[] Tabs = [("overview", "Overview"), ("inspect", "Inspect"), ("logs", "Logs")];
+
+    [Parameter]
+    public string Host { get; set; } = "";
+
+    [Parameter]
+    public string Id { get; set; } = "";
+
+    /// <summary>The tab to open: overview (default), inspect or logs.</summary>
+    [SupplyParameterFromQuery(Name = "tab")]
+    public string? Tab { get; set; }
+
+    [Inject]
+    private IContainerDetailsService DetailsService { get; set; } = default!;
+
+    [Inject]
+    private IContainerActions Actions { get; set; } = default!;
+
+    [Inject]
+    private IConsoleAccess Access { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    internal ContainerDetails? Details { get; private set; }
+
+    internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
+
+    private string ActiveTab { get; set; } = "overview";
+
+    private string? Error { get; set; }
+
+    private string? ErrorTitle { get; set; }
+
+    private bool Busy { get; set; }
+
+    private string BusyLabel { get; set; } = "";
+
+    private bool ConfirmRemove { get; set; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        ActiveTab = Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
+        Rights = await Access.GetRightsAsync(CancellationToken.None);
+        await LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            Details = await DetailsService.GetAsync(Host, Id, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or ConsoleOperationException)
+        {
+            ErrorTitle = "Could not load the container:";
+            Error = ex.Message;
+        }
+    }
+
+    private async Task RunAsync(ContainerAction action)
+    {
+        ConfirmRemove = false;
+        Busy = true;
+        BusyLabel = $"{action}…";
+        Error = null;
+        try
+        {
+            await Actions.RunAsync(action, Host, Details?.Id ?? Id, CancellationToken.None);
+            if (action == ContainerAction.Remove)
+            {
+                Navigation.NavigateTo("containers");
+                return;
+            }
+
+            await LoadAsync();
+        }
+        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException or KeyNotFoundException)
+        {
+            ErrorTitle = $"Could not {action.ToString().ToLowerInvariant()} the container:";
+            Error = ex.Message;
+        }
+        finally
+        {
+            Busy = false;
+        }
+    }
+
+    private static string Time(DateTimeOffset? time) =>
+        time is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "—";
+
+    private static string Limits(ContainerDetails details)
+    {
+        var parts = new List<string>();
+        if (details.MemoryLimit is { } memory)
+        {
+            parts.Add($"memory {memory / (1024.0 * 1024):0.#} MiB");
+        }
+
+        if (details.Cpus is { } cpus)
+        {
+            parts.Add($"{cpus:0.##} CPUs");
+        }
+
+        if (details.PidsLimit is { } pids)
+        {
+            parts.Add($"{pids} pids");
+        }
+
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
+    }
+}
