@@ -25,7 +25,7 @@ internal static class AuthenticationSetup
             .AddPolicyScheme(AuthSchemes.Default, "Bearer token or session cookie", options =>
             {
                 options.ForwardDefaultSelector = context =>
-                    ApiTokenAuthenticationHandler.GetBearerToken(context.Request) is null ? AuthSchemes.Cookie : AuthSchemes.ApiToken;
+                    ApiTokenAuthenticationHandler.GetRequestToken(context.Request) is null ? AuthSchemes.Cookie : AuthSchemes.ApiToken;
             })
             .AddCookie(AuthSchemes.Cookie)
             .AddScheme<ApiTokenAuthenticationOptions, ApiTokenAuthenticationHandler>(AuthSchemes.ApiToken, displayName: "API token", _ => { });
