@@ -113,6 +113,7 @@ internal static class ServerSetup
         services.AddSingleton<Containers.DesiredContainers>();
 
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<HubAudit>();
         services.AddHostedService<AgentEventRecorder>();
 
         services.AddContainerConsoleAuthentication();
