@@ -5,8 +5,10 @@ namespace ContainerConsole.Server.Auth;
 /// <summary>401 and 403 answers of the API as ProblemDetails.</summary>
 internal static class AuthProblems
 {
-    // The hubs too: a SignalR client wants 401/403 it can report, not a redirect to the sign-in page.
-    public static bool IsApiRequest(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");
+    public static bool IsApiRequest(HttpRequest request) => request.Path.StartsWithSegments("/api");
+
+    /// <summary>Requests refused with 401/403 rather than sent to the sign-in page: the API, and the hubs, whose clients cannot follow a redirect.</summary>
+    public static bool WantsStatusCode(HttpRequest request) => IsApiRequest(request) || request.Path.StartsWithSegments("/hubs");
 
     public static Task WriteUnauthorizedAsync(HttpContext context, string detail) =>
         WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
