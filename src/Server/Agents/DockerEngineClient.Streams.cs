@@ -129,6 +129,21 @@ public sealed partial class DockerEngineClient
         }
     }
 
+    /// <summary>
+    /// The JSON messages of a progress stream opened with <see cref="LoadImageAsync"/> or <see cref="BuildImageAsync"/>
+    /// as they come; disposes <paramref name="response"/> at the end.
+    /// </summary>
+    public async IAsyncEnumerable<JsonElement> ReadProgressAsync(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (response)
+        {
+            await foreach (var message in ReadJsonLinesAsync(response, response.RequestMessage?.RequestUri?.OriginalString ?? "", cancellationToken))
+            {
+                yield return message;
+            }
+        }
+    }
+
     /// <summary><c>POST /containers/{id}/exec</c>; returns the exec id.</summary>
     public async Task<string> CreateExecAsync(string containerId, DockerExecConfig config, CancellationToken cancellationToken)
     {

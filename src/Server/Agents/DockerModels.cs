@@ -122,4 +122,5 @@ public sealed class DockerError
 [JsonSerializable(typeof(DockerError))]
 [JsonSerializable(typeof(DockerEvent))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string?>))]
 internal sealed partial class DockerJsonContext : JsonSerializerContext;

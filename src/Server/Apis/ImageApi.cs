@@ -130,29 +130,19 @@ public static class ImageApi
     /// <param name="pull">Pull base images again.</param>
     /// <param name="stream">Stream the build output (NDJSON) instead of a summary at the end.</param>
     public static async Task<IResult> BuildAsync(string host, AgentRegistry agents, HttpContext context,
-        string? dockerfile = null, string[]? t = null, string? buildargs = null, string? labels = null, string? target = null,
+        string? dockerfile = null, [Microsoft.AspNetCore.Mvc.FromQuery] string[]? t = null, string? buildargs = null, string? labels = null, string? target = null,
         bool nocache = false, bool pull = false, bool stream = false)
     {
-        var errors = new Dictionary<string, string[]>();
-        foreach (var tag in t ?? [])
-        {
-            if (!ContainerSpecs.IsImageReference(tag))
-            {
-                errors["t"] = [$"'{tag}' is not an image reference."];
-            }
-        }
-
+        var parameters = new BuildParameters(t, dockerfile, null, null, target, nocache, pull);
+        var errors = parameters.Validate();
+        var maps = new Dictionary<string, IReadOnlyDictionary<string, string?>?>();
         foreach (var (field, json) in new[] { ("buildargs", buildargs), ("labels", labels) })
         {
-            if (json is not null && !IsStringMap(json))
+            maps[field] = json is null ? null : StringMap(json);
+            if (json is not null && maps[field] is null)
             {
                 errors[field] = ["A JSON object of strings is required, e.g. {\"KEY\":\"value\"}."];
             }
-        }
-
-        if (dockerfile is not null && (dockerfile.Length == 0 || dockerfile.StartsWith('/') || dockerfile.Split('/').Contains("..")))
-        {
-            errors["dockerfile"] = ["A relative path inside the context is required."];
         }
 
         if (errors.Count > 0)
@@ -160,28 +150,9 @@ public static class ImageApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var query = new StringBuilder("?rm=1");
-        void Add(string key, string? value)
-        {
-            if (value is not null)
-            {
-                query.Append('&').Append(key).Append('=').Append(Uri.EscapeDataString(value));
-            }
-        }
-
-        Add("dockerfile", dockerfile);
-        foreach (var tag in t ?? [])
-        {
-            Add("t", tag);
-        }
-
-        Add("buildargs", buildargs);
-        Add("labels", labels);
-        Add("target", target);
-        Add("nocache", nocache ? "1" : null);
-        Add("pull", pull ? "1" : null);
+        var query = (parameters with { BuildArgs = maps["buildargs"], Labels = maps["labels"] }).ToQuery();
         return await ProgressAsync(agents, host, context, stream, _ => HttpStatusCode.BadRequest,
-            client => client.BuildImageAsync(context.Request.Body, query.ToString(), context.RequestAborted));
+            client => client.BuildImageAsync(context.Request.Body, query, context.RequestAborted));
     }
 
     /// <param name="host">Host name.</param>
@@ -328,17 +299,29 @@ public static class ImageApi
         return images;
     }
 
-    private static bool IsStringMap(string json)
+    /// <summary>A JSON object of strings (or nulls) as a map; null when <paramref name="json"/> is anything else.</summary>
+    private static Dictionary<string, string?>? StringMap(string json)
     {
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.EnumerateObject().All(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.EnumerateObject().All(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null))
+            {
+                return null;
+            }
+
+            var map = new Dictionary<string, string?>();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                map[property.Name] = property.Value.GetString(); // the last of repeated keys wins, as in Docker
+            }
+
+            return map;
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
     }
 }

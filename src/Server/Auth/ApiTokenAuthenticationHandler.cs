@@ -11,6 +11,9 @@ public sealed class ApiTokenAuthenticationOptions : AuthenticationSchemeOptions;
 /// Authenticates <c>Authorization: Bearer TOKEN</c> against <see cref="IApiTokenStore"/> (login and personal tokens) and
 /// the token's user. Both are read from the database at most every few seconds per token (<see cref="TokenCheckCache"/>);
 /// revoking, deleting a user or changing their role clears that cache, so those still take effect at once.
+/// Requests to the hubs (<c>/hubs/...</c>) may carry the token as <c>?access_token=TOKEN</c> instead: a browser's WebSocket and EventSource cannot set headers, and
+/// SignalR clients send it that way. Everywhere else the query string is ignored, so an API URL never carries a
+/// credential (URLs end up in browser history, proxy logs and referrers).
 /// </summary>
 public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<ApiTokenAuthenticationOptions> options,
@@ -23,6 +26,9 @@ public sealed class ApiTokenAuthenticationHandler(
 {
     private const string BearerPrefix = "Bearer ";
 
+    /// <summary>The query parameter SignalR clients put the token in.</summary>
+    public const string QueryTokenName = "access_token";
+
     /// <summary>The token of the request, or null when it has no bearer token.</summary>
     public static string? GetBearerToken(HttpRequest request)
     {
@@ -32,9 +38,14 @@ public sealed class ApiTokenAuthenticationHandler(
             : null;
     }
 
+    /// <summary>The token the request authenticates with: its bearer token, or on a hub path its <c>access_token</c> query value.</summary>
+    public static string? GetRequestToken(HttpRequest request) =>
+        GetBearerToken(request)
+        ?? (request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue(QueryTokenName, out var value) ? value.ToString() : null);
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var token = GetBearerToken(Request);
+        var token = GetRequestToken(Request);
         if (token is null)
         {
             return AuthenticateResult.NoResult();

@@ -7,6 +7,9 @@ internal static class AuthProblems
 {
     public static bool IsApiRequest(HttpRequest request) => request.Path.StartsWithSegments("/api");
 
+    /// <summary>Requests refused with 401/403 rather than sent to the sign-in page: the API, and the hubs, whose clients cannot follow a redirect.</summary>
+    public static bool WantsStatusCode(HttpRequest request) => IsApiRequest(request) || request.Path.StartsWithSegments("/hubs");
+
     public static Task WriteUnauthorizedAsync(HttpContext context, string detail) =>
         WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
 

@@ -26,7 +26,7 @@ internal static class AuthenticationSetup
             .AddPolicyScheme(AuthSchemes.Default, "Bearer token or session cookie", options =>
             {
                 options.ForwardDefaultSelector = context =>
-                    ApiTokenAuthenticationHandler.GetBearerToken(context.Request) is null ? AuthSchemes.Cookie : AuthSchemes.ApiToken;
+                    ApiTokenAuthenticationHandler.GetRequestToken(context.Request) is null ? AuthSchemes.Cookie : AuthSchemes.ApiToken;
             })
             .AddCookie(AuthSchemes.Cookie)
             .AddScheme<ApiTokenAuthenticationOptions, ApiTokenAuthenticationHandler>(AuthSchemes.ApiToken, displayName: "API token", _ => { });
@@ -45,10 +45,10 @@ internal static class AuthenticationSetup
                 cookie.Events = new CookieAuthenticationEvents
                 {
                     // The API answers 401/403 ProblemDetails; only pages redirect to the sign-in page.
-                    OnRedirectToLogin = context => AuthProblems.IsApiRequest(context.Request)
+                    OnRedirectToLogin = context => AuthProblems.WantsStatusCode(context.Request)
                         ? AuthProblems.WriteUnauthorizedAsync(context.HttpContext, "Sign in with POST /api/v1/auth/login (cookie or bearer token).")
                         : Redirect(context),
-                    OnRedirectToAccessDenied = context => AuthProblems.IsApiRequest(context.Request)
+                    OnRedirectToAccessDenied = context => AuthProblems.WantsStatusCode(context.Request)
                         ? AuthProblems.WriteForbiddenAsync(context.HttpContext)
                         : Redirect(context),
                     OnValidatePrincipal = RefreshUserAsync,

@@ -26,7 +26,7 @@ public sealed class CredentialValidator(
     public async Task<CredentialCheck> CheckAsync(string userName, string password, CancellationToken cancellationToken)
     {
         userName = userName.Trim();
-        if (throttle.LockedUntil(userName) is { } lockedUntil)
+        if (await throttle.LockedUntilAsync(userName, cancellationToken) is { } lockedUntil)
         {
             logger.LogWarning("Sign-in refused for {UserName}: locked until {LockedUntil}", userName, lockedUntil);
             return new CredentialCheck(CredentialStatus.LockedOut, LockedUntil: lockedUntil);
@@ -48,7 +48,8 @@ public sealed class CredentialValidator(
 
         if (!valid || user is null)
         {
-            var lockedNow = throttle.RecordFailure(userName);
+            // Counted even when the client gives up waiting: aborting must not be a way around the lock.
+            var lockedNow = await throttle.RecordFailureAsync(userName, CancellationToken.None);
             if (lockedNow is { } until)
             {
                 logger.LogWarning("Sign-in failed for {UserName}; locked until {LockedUntil} after repeated failures", userName, until);
@@ -59,7 +60,7 @@ public sealed class CredentialValidator(
             return new CredentialCheck(CredentialStatus.Invalid);
         }
 
-        throttle.RecordSuccess(userName);
+        await throttle.RecordSuccessAsync(userName, cancellationToken);
         await UpgradeHashAsync(user, password, cancellationToken);
         logger.LogInformation("User {UserName} signed in", user.UserName);
         return new CredentialCheck(CredentialStatus.Valid, user);

@@ -1,85 +1,101 @@
 using ContainerConsole.Server.Hosting;
+using ContainerConsole.Server.Infrastructure;
+using ContainerConsole.Server.Infrastructure.Entities;
+using ContainerConsole.Server.Infrastructure.EntityConfigurations;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace ContainerConsole.Server.Auth;
 
 /// <summary>
 /// Locks a user name after <see cref="ServerOptions.LockoutMaxFailures"/> failed sign-ins within
-/// <see cref="ServerOptions.LockoutWindow"/>, for <see cref="ServerOptions.LockoutDuration"/>. Kept in memory:
-/// a restart lifts every lock. Unknown names are tracked like known ones, so the answer tells nothing
-/// about which users exist.
+/// <see cref="ServerOptions.LockoutWindow"/> (counted from the first failure of the window), for
+/// <see cref="ServerOptions.LockoutDuration"/>. The counts and locks live in the database (<c>LoginLockouts</c>), so
+/// a restart lifts no lock. Unknown names are tracked like known ones, so the answer tells nothing about which users
+/// exist; rows older than the window and their lock are pruned as failures come in. There is no per-address limit.
 /// </summary>
-public sealed class LoginThrottle(IOptions<ServerOptions> options, TimeProvider time)
+public sealed class LoginThrottle(IDbContextFactory<ConsoleDbContext> contexts, IOptions<ServerOptions> options, TimeProvider time)
 {
-    private const int PruneThreshold = 1024;
-
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    // One read-modify-write at a time, so concurrent failures of one name are all counted (one server per database).
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>When the user may try again, or null when not locked.</summary>
-    public DateTimeOffset? LockedUntil(string userName)
+    public async Task<DateTimeOffset?> LockedUntilAsync(string userName, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            var now = time.GetUtcNow();
-            return _entries.TryGetValue(userName, out var entry) && entry.LockedUntil > now ? entry.LockedUntil : null;
-        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var key = Key(userName);
+        var lockedUntil = await db.LoginLockouts.AsNoTracking().Where(l => l.NormalizedUserName == key)
+            .Select(l => l.LockedUntil).FirstOrDefaultAsync(cancellationToken);
+        return lockedUntil > time.GetUtcNow() ? lockedUntil : null;
     }
 
     /// <summary>Counts a failure; returns the end of the lock when this failure locked the user.</summary>
-    public DateTimeOffset? RecordFailure(string userName)
+    public async Task<DateTimeOffset?> RecordFailureAsync(string userName, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        lock (_gate)
+        var key = Key(userName);
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var now = time.GetUtcNow();
-            if (_entries.Count >= PruneThreshold)
+            await PruneAsync(db, now - settings.LockoutWindow, now, key, cancellationToken);
+            var entry = await db.LoginLockouts.FirstOrDefaultAsync(l => l.NormalizedUserName == key, cancellationToken);
+            if (entry is null)
             {
-                Prune(now, settings.LockoutWindow);
+                entry = new LoginLockoutEntity { NormalizedUserName = key, WindowStart = now };
+                db.LoginLockouts.Add(entry);
+            }
+            else if (now - entry.WindowStart >= settings.LockoutWindow)
+            {
+                entry.FailureCount = 0;
+                entry.WindowStart = now;
             }
 
-            if (!_entries.TryGetValue(userName, out var entry))
+            entry.FailureCount++;
+            DateTimeOffset? lockedNow = null;
+            if (entry.FailureCount >= settings.LockoutMaxFailures)
             {
-                entry = new Entry();
-                _entries[userName] = entry;
+                // A new window starts after the lock: the next failures count afresh.
+                entry.FailureCount = 0;
+                entry.WindowStart = now;
+                entry.LockedUntil = lockedNow = now + settings.LockoutDuration;
             }
 
-            entry.Failures.RemoveAll(at => now - at >= settings.LockoutWindow);
-            entry.Failures.Add(now);
-            if (entry.Failures.Count < settings.LockoutMaxFailures)
-            {
-                return null;
-            }
-
-            entry.Failures.Clear();
-            entry.LockedUntil = now + settings.LockoutDuration;
-            return entry.LockedUntil;
+            await db.SaveChangesAsync(cancellationToken);
+            return lockedNow;
         }
-    }
-
-    public void RecordSuccess(string userName)
-    {
-        lock (_gate)
+        finally
         {
-            _entries.Remove(userName);
+            _gate.Release();
         }
     }
 
-    private void Prune(DateTimeOffset now, TimeSpan window)
+    public async Task RecordSuccessAsync(string userName, CancellationToken cancellationToken)
     {
-        foreach (var (name, entry) in _entries.ToList())
+        var key = Key(userName);
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            if (entry.LockedUntil <= now && entry.Failures.TrueForAll(at => now - at >= window))
-            {
-                _entries.Remove(name);
-            }
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await db.LoginLockouts.Where(l => l.NormalizedUserName == key).ExecuteDeleteAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
-    private sealed class Entry
+    /// <summary>Names longer than any user's are still tracked, under their first characters.</summary>
+    private static string Key(string userName)
     {
-        public List<DateTimeOffset> Failures { get; } = [];
-
-        public DateTimeOffset LockedUntil { get; set; } = DateTimeOffset.MinValue;
+        var key = UserEntity.Normalize(userName);
+        return key.Length <= LoginLockoutConfiguration.MaxUserNameLength ? key : key[..LoginLockoutConfiguration.MaxUserNameLength];
     }
+
+    /// <summary>Forgets names whose window and lock are both over, so random names cannot grow the table without bound.</summary>
+    private static Task<int> PruneAsync(ConsoleDbContext db, DateTimeOffset windowOpenedBefore, DateTimeOffset now, string keep, CancellationToken cancellationToken) =>
+        db.LoginLockouts
+            .Where(l => l.NormalizedUserName != keep && l.WindowStart <= windowOpenedBefore && (l.LockedUntil == null || l.LockedUntil <= now))
+            .ExecuteDeleteAsync(cancellationToken);
 }

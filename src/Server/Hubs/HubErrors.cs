@@ -8,7 +8,7 @@ internal static class HubErrors
 {
     /// <summary>
     /// Passes <paramref name="source"/> on, turning the failures a client should read (agent unreachable or
-    /// refusing, slow client) into <see cref="HubException"/>s: SignalR hides every other exception's message.
+    /// refusing, its stream broken off, slow client) into <see cref="HubException"/>s: SignalR hides every other exception's message.
     /// </summary>
     public static async IAsyncEnumerable<T> Explained<T>(this IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -25,6 +25,10 @@ internal static class HubErrors
             catch (Exception ex) when (ex is AgentUnreachableException or DockerEngineException or SlowClientException)
             {
                 throw new HubException(ex.Message);
+            }
+            catch (IOException ex)
+            {
+                throw new HubException($"the agent's stream broke off: {ex.Message}");
             }
 
             yield return items.Current;

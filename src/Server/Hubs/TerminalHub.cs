@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ContainerConsole.Server.Audit;
 using ContainerConsole.Server.Agents;
 using ContainerConsole.Server.Auth;
 using Microsoft.AspNetCore.Authorization;
@@ -10,11 +13,17 @@ namespace ContainerConsole.Server.Hubs;
 /// <summary>
 /// <c>/hubs/terminal</c> (operator and up): a shell (or any command) in a running container with a TTY. The client
 /// streams keystrokes and window sizes in and reads the output; ending the stream closes the exec's connection.
+/// Each session is audited: <c>terminal.open</c> (who, from where, host, container, command, whether the exec started)
+/// and <c>terminal.close</c> with its duration.
 /// </summary>
 // Connecting needs a signed-in user (any role); each method names the role it needs, so a viewer hears why.
 [Authorize(Policy = Policies.Read)]
-public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : Hub
+public sealed class TerminalHub(LiveFeeds feeds, HubAudit audit, TimeProvider time, ILogger<TerminalHub> logger) : Hub
 {
+    public const string OpenAction = "terminal.open";
+
+    public const string CloseAction = "terminal.close";
+
     [Authorize(Policy = Policies.Operate)]
     public async IAsyncEnumerable<string> Open(
         string host,
@@ -31,8 +40,21 @@ public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : 
 
         var command = options.Command is { Count: > 0 } given ? [.. given] : new List<string> { "/bin/sh" };
         var size = new List<int> { options.Rows, options.Columns };
-        var session = await OpenAsync(agent, container, command, size, cancellationToken);
-        logger.LogInformation("{User} opened a terminal in {Host}/{Container}: {Command}", Context.User?.Identity?.Name, host, container, command);
+        var caller = HubAudit.Caller(Context);
+        var started = time.GetTimestamp();
+        (string ExecId, Stream Stream) session;
+        try
+        {
+            session = await OpenAsync(agent, container, command, size, cancellationToken);
+        }
+        catch (HubException ex)
+        {
+            await audit.RecordAsync(caller, OpenAction, host, container, "failed", Details(command, null, ex.Message));
+            throw;
+        }
+
+        await audit.RecordAsync(caller, OpenAction, host, container, "success", Details(command, session.ExecId, null));
+        logger.LogInformation("{User} opened a terminal in {Host}/{Container}: {Command}", caller.UserName, host, container, command);
         await using var connection = session.Stream;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pump = Task.Run(() => PumpInputAsync(agent, session, input, stop.Token), CancellationToken.None);
@@ -69,8 +91,12 @@ public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : 
         {
             await stop.CancelAsync();
             await pump;
+            await audit.RecordAsync(caller, CloseAction, host, container, "success", Details(command, session.ExecId, null), time.GetElapsedTime(started));
         }
     }
+
+    private static string Details(List<string> command, string? execId, string? error) =>
+        JsonSerializer.Serialize(new TerminalAuditDetails(command, execId, error), HubJsonContext.Default.TerminalAuditDetails);
 
     private static async Task<(string ExecId, Stream Stream)> OpenAsync(AgentHost agent, string container, List<string> command, List<int> size, CancellationToken cancellationToken)
     {
@@ -122,3 +148,10 @@ public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : 
         }
     }
 }
+
+/// <summary>What a terminal's audit entries keep in <c>Details</c>.</summary>
+internal sealed record TerminalAuditDetails(IReadOnlyList<string> Command, string? ExecId, string? Error);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TerminalAuditDetails))]
+internal sealed partial class HubJsonContext : JsonSerializerContext;

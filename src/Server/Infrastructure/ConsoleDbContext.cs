@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ContainerConsole.Server.Infrastructure;
 
 /// <summary>
-/// The server's database: users, API tokens, hosts and the audit log. SQLite by default; the model keeps
-/// to what PostgreSQL also has (declared string lengths, DateTimeOffset as UTC ticks, no provider-specific types).
+/// The server's database: users, API tokens, hosts, the audit log, metric history and sign-in lockouts. SQLite by default;
+/// the model keeps to what PostgreSQL also has (declared string lengths, DateTimeOffset as UTC ticks, no provider-specific types).
 /// This type owns the SQLite migrations (<c>Migrations/</c>); <see cref="PostgresConsoleDbContext"/> owns PostgreSQL's.
 /// </summary>
 public class ConsoleDbContext : DbContext
@@ -30,6 +30,8 @@ public class ConsoleDbContext : DbContext
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
     public DbSet<ContainerMetricEntity> ContainerMetrics => Set<ContainerMetricEntity>();
+
+    public DbSet<LoginLockoutEntity> LoginLockouts => Set<LoginLockoutEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ConsoleDbContext).Assembly);

@@ -22,6 +22,11 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
 
     public string DataDir => dataDir;
 
+    /// <summary>What the server logged (at <see cref="MinimumLogLevel"/> and up, after the server's own filters).</summary>
+    public CapturingLogs Logs { get; } = new();
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+
     /// <summary>Replaces the server's clock (token expiry tests).</summary>
     public TimeProvider? Time { get; init; }
 
@@ -64,7 +69,7 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
         builder.UseSetting(ServerOptions.AdminPasswordVariable, adminPassword ?? "");
         builder.UseSetting("ContainerConsole:AgentTimeout", "00:00:05");
         builder.UseSetting("ContainerConsole:EventReconnectDelay", "00:00:00.100");
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(MinimumLogLevel).AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<IServerConsole>(Output);

@@ -248,6 +248,28 @@ namespace ContainerConsole.Server.Infrastructure.Migrations
                     b.ToTable("Hosts", (string)null);
                 });
 
+            modelBuilder.Entity("ContainerConsole.Server.Infrastructure.Entities.LoginLockoutEntity", b =>
+                {
+                    b.Property<string>("NormalizedUserName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FailureCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("NormalizedUserName");
+
+                    b.HasIndex("WindowStart");
+
+                    b.ToTable("LoginLockouts", (string)null);
+                });
+
             modelBuilder.Entity("ContainerConsole.Server.Infrastructure.Entities.UserEntity", b =>
                 {
                     b.Property<string>("Id")
