@@ -259,6 +259,28 @@ namespace ContainerConsole.Server.Infrastructure.Migrations.Postgres
                     b.ToTable("Hosts", (string)null);
                 });
 
+            modelBuilder.Entity("ContainerConsole.Server.Infrastructure.Entities.LoginLockoutEntity", b =>
+                {
+                    b.Property<string>("NormalizedUserName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("FailureCount")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("NormalizedUserName");
+
+                    b.HasIndex("WindowStart");
+
+                    b.ToTable("LoginLockouts", (string)null);
+                });
+
             modelBuilder.Entity("ContainerConsole.Server.Infrastructure.Entities.UserEntity", b =>
                 {
                     b.Property<string>("Id")
