@@ -48,6 +48,9 @@ public sealed class ServerOptions
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Sign-in attempts one client address may make per minute, whatever the user names (429 beyond).</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 30;
+
     /// <summary>Name of the connection string (<c>ConnectionStrings:Console</c>, <c>--connection-string</c>).</summary>
     public const string ConnectionStringName = "Console";
 
@@ -151,6 +154,11 @@ internal sealed class ServerOptionsSetup : IPostConfigureOptions<ServerOptions>,
         if (options.LockoutMaxFailures < 1)
         {
             failures.Add("LockoutMaxFailures must be at least 1.");
+        }
+
+        if (options.LoginAttemptsPerMinute < 1)
+        {
+            failures.Add("LoginAttemptsPerMinute must be at least 1.");
         }
 
         failures.AddRange(Infrastructure.DatabaseSetup.Validate(options));

@@ -143,6 +143,7 @@ internal static class ServerSetup
         services.AddHostedService<AgentEventRecorder>();
 
         services.AddContainerConsoleAuthentication();
+        services.AddLoginRateLimit();
         services.AddTrustedProxies();
         return services;
     }

@@ -42,6 +42,9 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
     /// <summary><c>--connection-string</c> (ConnectionStrings:Console).</summary>
     public string? ConnectionString { get; init; }
 
+    /// <summary>Further <c>ContainerConsole:</c> settings (name without the section, value).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -64,6 +67,11 @@ public sealed class ServerFactory(string dataDir, IReadOnlyList<string> agents, 
         for (var i = 0; i < TrustedProxies.Count; i++)
         {
             builder.UseSetting($"{ServerOptions.SectionName}:{nameof(ServerOptions.TrustedProxies)}:{i}", TrustedProxies[i]);
+        }
+
+        foreach (var (name, value) in Settings)
+        {
+            builder.UseSetting($"{ServerOptions.SectionName}:{name}", value);
         }
 
         builder.UseSetting(ServerOptions.AdminPasswordVariable, adminPassword ?? "");
