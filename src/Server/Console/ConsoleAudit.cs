@@ -7,8 +7,9 @@ using ContainerConsole.Server.Infrastructure.Entities;
 namespace ContainerConsole.Server.WebConsole;
 
 /// <summary>
-/// Writes the audit entry of a console call: source api, action <c>ui &lt;what&gt;</c> (see
-/// <see cref="ConsoleContainerActions.AuditActionPrefix"/>), the signed-in user, the outcome as a status code.
+/// Writes the audit entry of a call that does not pass the REST audit middleware (console calls, hub sessions):
+/// source api, the signed-in user, the outcome as a status code. Console calls' actions read <c>ui &lt;what&gt;</c>
+/// (see <see cref="ConsoleContainerActions.AuditActionPrefix"/>).
 /// </summary>
 public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<ConsoleAudit> logger)
 {
@@ -16,7 +17,11 @@ public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<Cons
     public (DateTimeOffset At, long Started) Begin() => (time.GetUtcNow(), Stopwatch.GetTimestamp());
 
     /// <param name="action">Without the prefix, e.g. <c>container.run</c>.</param>
-    public async Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result)
+    public Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result) =>
+        RecordAsync(principal, ConsoleContainerActions.AuditActionPrefix + action, host, target, call, status, result, "console");
+
+    /// <summary>An entry with its full action and the caller's address (a hub call comes from the browser itself).</summary>
+    public async Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result, string remoteAddress)
     {
         var entry = new AuditEntryEntity
         {
@@ -25,8 +30,8 @@ public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<Cons
             UserId = principal.FindFirstValue(ClaimTypes.NameIdentifier),
             UserName = principal.Identity?.Name,
             AuthMethod = principal.FindFirstValue(AuthSchemes.MethodClaim) ?? "none",
-            RemoteAddress = "console",
-            Action = ConsoleContainerActions.AuditActionPrefix + action,
+            RemoteAddress = remoteAddress,
+            Action = action,
             Target = target,
             Host = host,
             StatusCode = status,

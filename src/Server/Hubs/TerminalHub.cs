@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using ContainerConsole.Server.Agents;
 using ContainerConsole.Server.Auth;
+using ContainerConsole.Server.WebConsole;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -13,7 +14,7 @@ namespace ContainerConsole.Server.Hubs;
 /// </summary>
 // Connecting needs a signed-in user (any role); each method names the role it needs, so a viewer hears why.
 [Authorize(Policy = Policies.Read)]
-public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : Hub
+public sealed class TerminalHub(LiveFeeds feeds, ConsoleAudit audit, ILogger<TerminalHub> logger) : Hub
 {
     [Authorize(Policy = Policies.Operate)]
     public async IAsyncEnumerable<string> Open(
@@ -31,7 +32,19 @@ public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : 
 
         var command = options.Command is { Count: > 0 } given ? [.. given] : new List<string> { "/bin/sh" };
         var size = new List<int> { options.Rows, options.Columns };
-        var session = await OpenAsync(agent, container, command, size, cancellationToken);
+        var call = audit.Begin();
+        (string ExecId, Stream Stream) session;
+        try
+        {
+            session = await OpenAsync(agent, container, command, size, cancellationToken);
+        }
+        catch (HubException)
+        {
+            await AuditOpenAsync(host, container, call, StatusCodes.Status502BadGateway, "failed");
+            throw;
+        }
+
+        await AuditOpenAsync(host, container, call, StatusCodes.Status200OK, "success");
         logger.LogInformation("{User} opened a terminal in {Host}/{Container}: {Command}", Context.User?.Identity?.Name, host, container, command);
         await using var connection = session.Stream;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -71,6 +84,11 @@ public sealed class TerminalHub(LiveFeeds feeds, ILogger<TerminalHub> logger) : 
             await pump;
         }
     }
+
+    /// <summary>Opening a shell is a change of sorts (anything can be run in it), so it is audited as <c>terminal.open</c>.</summary>
+    private Task AuditOpenAsync(string host, string container, (DateTimeOffset, long) call, int status, string result) =>
+        audit.RecordAsync(Context.User ?? new(), "terminal.open", host, $"{host}/{container}", call, status, result,
+            Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     private static async Task<(string ExecId, Stream Stream)> OpenAsync(AgentHost agent, string container, List<string> command, List<int> size, CancellationToken cancellationToken)
     {

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using ContainerConsole.Server.Tests.Infrastructure;
+using ContainerConsole.Tests;
+using Microsoft.Playwright;
+
+namespace ContainerConsole.Web.Tests.EndToEnd;
+
+/// <summary>
+/// Container work in a real browser against the real server and agent (root): run a container from the run dialog,
+/// open a shell in it and see its host name come back.
+/// </summary>
+public sealed class ContainerWorkEndToEndTests
+{
+    [RequiresRootFact]
+    public async Task Operator_runs_a_container_from_the_dialog_and_uses_its_terminal()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "cc-web-e2e-run-" + Guid.NewGuid().ToString("N")[..10]);
+        using var agent = await RealAgent.StartWithBusyboxAsync();
+        try
+        {
+            await using var server = ConsoleServer.Start(dataDir, [$"local={agent.Uri}"]);
+            using var admin = await server.SignedInClientAsync("admin", ConsoleServer.AdminPassword);
+            await using var browser = await Browser.LaunchAsync();
+            var page = await ConsoleEndToEndTests.SignInAsync(browser, server, "admin", ConsoleServer.AdminPassword);
+            await page.GotoAsync(new Uri(server.BaseAddress, "containers").ToString());
+
+            // The run dialog: the host's image is suggested, the docker run line follows the fields.
+            var dialog = page.Locator("dialog.run-dialog");
+            await ClickUntilAsync(page.GetByRole(AriaRole.Button, new() { Name = "Run container…" }), dialog);
+            await Assertions.Expect(dialog.Locator($"#run-image-tags option[value='{RealAgent.Image}']")).ToHaveCountAsync(1);
+            await dialog.GetByLabel("Image", new() { Exact = true }).FillAsync(RealAgent.Image);
+            await dialog.GetByLabel("Name", new() { Exact = true }).FillAsync("e2e-run");
+            await dialog.GetByLabel("Command", new() { Exact = true }).FillAsync("sh -c 'while true; do sleep 1; done'");
+            await dialog.GetByLabel("Host name").FillAsync("e2e-shell");
+            await dialog.GetByLabel("Memory").FillAsync("64m");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Show as docker run command" }).ClickAsync();
+            await Assertions.Expect(dialog.Locator("#run-command")).ToHaveTextAsync(
+                $"docker run -d --name e2e-run --hostname e2e-shell --memory 64m {RealAgent.Image} sh -c 'while true; do sleep 1; done'");
+            await Browser.ScreenshotAsync(page, "10-run-dialog");
+
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("e2e-run", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator(".summary .badge").First).ToHaveTextAsync("running");
+            using (var inspect = JsonDocument.Parse(await agent.Http.GetStringAsync("containers/e2e-run/json")))
+            {
+                Assert.True(inspect.RootElement.GetProperty("State").GetProperty("Running").GetBoolean());
+                Assert.Equal(64L * 1024 * 1024, inspect.RootElement.GetProperty("HostConfig").GetProperty("Memory").GetInt64());
+            }
+
+            var run = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "ui container.run"));
+            Assert.Equal("success", run.GetProperty("result").GetString());
+
+            // The terminal: type a command, read its answer from the container.
+            await page.GetByRole(AriaRole.Tab, new() { Name = "Terminal" }).ClickAsync();
+            await Assertions.Expect(page.Locator(".terminal-bar .status.open")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            await page.Locator(".terminal-screen").ClickAsync();
+            await page.Keyboard.TypeAsync("hostname\n");
+            await Assertions.Expect(page.Locator(".terminal-screen .xterm-rows")).ToContainTextAsync("e2e-shell", new() { Timeout = 10_000 });
+            // Both the typed command and the answer: the shell echoed the input and printed the name on a line of its own.
+            var rows = await page.Locator(".terminal-screen .xterm-rows > div").AllInnerTextsAsync();
+            Assert.Contains(rows, r => r.Trim() == "e2e-shell");
+            await Browser.ScreenshotAsync(page, "11-container-terminal");
+
+            var opened = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "terminal.open"));
+            Assert.Equal("admin", opened.GetProperty("user").GetString());
+            Assert.Equal("success", opened.GetProperty("result").GetString());
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Clicks until <paramref name="appears"/> shows: the page is prerendered, and a click before its circuit is
+    /// connected has no handler yet.
+    /// </summary>
+    internal static async Task ClickUntilAsync(ILocator button, ILocator appears)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await button.ClickAsync();
+            try
+            {
+                await Assertions.Expect(appears).ToBeVisibleAsync(new() { Timeout = 1_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 30)
+            {
+            }
+        }
+    }
+}
