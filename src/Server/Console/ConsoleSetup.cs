@@ -17,6 +17,7 @@ public static class ConsoleSetup
         services.AddScoped<IContainerActions, ConsoleContainerActions>();
         services.AddScoped<ConsoleAudit>();
         services.AddScoped<IContainerRunner, ConsoleContainerRunner>();
+        services.AddScoped<IContainerResources, ConsoleContainerResources>();
         services.AddSingleton<IContainerFeed, ConsoleContainerFeed>();
         services.AddSingleton<IContainerDetailsService, ConsoleContainerDetails>();
         services.AddSingleton<ILogFeed, ConsoleLogFeed>();

@@ -6,15 +6,19 @@ namespace ContainerConsole.Web.Model;
 /// <summary>The <c>docker run</c> line that does what a <see cref="RunRequest"/> does, every word quoted for a POSIX shell.</summary>
 public static class DockerRunCommand
 {
-    public static string Format(RunRequest request)
+    public static string Format(RunRequest request) =>
+        string.Join(' ', new[] { "docker", "run", "-d" }.Concat(Arguments(request)).Select(ShellWords.Quote));
+
+    /// <summary>The words after <c>docker run</c> (options, image, command), unquoted; <c>-d</c> is left to the caller.</summary>
+    public static List<string> Arguments(RunRequest request)
     {
-        var args = new List<string> { "docker", "run", "-d" };
+        var args = new List<string>();
         void Option(string flag, string? value)
         {
             if (!string.IsNullOrEmpty(value))
             {
                 args.Add(flag);
-                args.Add(ShellWords.Quote(value));
+                args.Add(value);
             }
         }
 
@@ -86,13 +90,9 @@ public static class DockerRunCommand
             Option("--entrypoint", entrypoint[0]);
         }
 
-        args.Add(ShellWords.Quote(request.Image));
-        foreach (var word in (request.Entrypoint ?? []).Skip(1).Concat(request.Cmd ?? []))
-        {
-            args.Add(ShellWords.Quote(word));
-        }
-
-        return string.Join(' ', args);
+        args.Add(request.Image);
+        args.AddRange((request.Entrypoint ?? []).Skip(1).Concat(request.Cmd ?? []));
+        return args;
     }
 
     /// <summary>A Go duration as docker's flags take it (<c>30s</c>, <c>1m30s</c>, <c>500ms</c>).</summary>
