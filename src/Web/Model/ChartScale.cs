@@ -113,6 +113,6 @@ public sealed class ChartScale
             unit++;
         }
 
-        return (unit == 0 ? bytes.ToString("0", CultureInfo.InvariantCulture) : bytes.ToString("0.#", CultureInfo.InvariantCulture)) + " " + units[unit];
+        return bytes.ToString("0.#", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 }

@@ -56,10 +56,26 @@ public sealed class ContainerWorkEndToEndTests
             await page.Locator(".terminal-screen").ClickAsync();
             await page.Keyboard.TypeAsync("hostname\n");
             await Assertions.Expect(page.Locator(".terminal-screen .xterm-rows")).ToContainTextAsync("e2e-shell", new() { Timeout = 10_000 });
-            // Both the typed command and the answer: the shell echoed the input and printed the name on a line of its own.
-            var rows = await page.Locator(".terminal-screen .xterm-rows > div").AllInnerTextsAsync();
-            Assert.Contains(rows, r => r.Trim() == "e2e-shell");
+            // Only the shell's answer can hold the name: the typed line is "hostname" and busybox's prompt is "/ # ".
             await Browser.ScreenshotAsync(page, "11-container-terminal");
+
+            // The resources tab, in a second tab of the same session while the shell stays open: the memory graph
+            // follows the container as the shell takes 24 MiB more.
+            var resources = await page.Context.NewPageAsync();
+            await resources.GotoAsync(new Uri(server.BaseAddress, $"containers/local/e2e-run?tab=resources").ToString());
+            var memory = resources.Locator(".metric-memory .legend.a .current");
+            await Assertions.Expect(memory).ToContainTextAsync("iB", new() { Timeout = 20_000 });
+            await Assertions.Expect(resources.Locator(".metric-memory .legend.limit strong")).ToHaveTextAsync("64 MiB");
+            var before = MiB(await memory.InnerTextAsync());
+            var pointsBefore = await resources.Locator(".metric-memory polyline").GetAttributeAsync("points");
+            await page.Locator(".terminal-screen").ClickAsync();
+            await page.Keyboard.TypeAsync("x=$(dd if=/dev/zero bs=1048576 count=24 2>/dev/null | tr '\\0' a); echo held ${#x}\n");
+            await Assertions.Expect(page.Locator(".terminal-screen .xterm-rows")).ToContainTextAsync("held 25165824", new() { Timeout = 20_000 });
+            await resources.WaitForFunctionAsync(
+                $"() => {{ const t = document.querySelector('.metric-memory .legend.a .current')?.textContent ?? ''; return t.endsWith('MiB') && parseFloat(t) > {before.ToString(System.Globalization.CultureInfo.InvariantCulture)} + 16; }}",
+                null, new() { Timeout = 20_000 });
+            Assert.NotEqual(pointsBefore, await resources.Locator(".metric-memory polyline").GetAttributeAsync("points"));
+            await Browser.ScreenshotAsync(resources, "12-container-resources");
 
             var opened = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "terminal.open"));
             Assert.Equal("admin", opened.GetProperty("user").GetString());
@@ -72,6 +88,14 @@ public sealed class ContainerWorkEndToEndTests
                 Directory.Delete(dataDir, recursive: true);
             }
         }
+    }
+
+    /// <summary>A figure as the graphs print it (e.g. "812 KiB", "1.5 MiB") in MiB.</summary>
+    private static double MiB(string text)
+    {
+        var parts = text.Split(' ');
+        var value = double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+        return parts[1] switch { "B" => value / 1048576, "KiB" => value / 1024, "MiB" => value, "GiB" => value * 1024, _ => throw new FormatException(text) };
     }
 
     /// <summary>
