@@ -18,6 +18,7 @@ public static class ConsoleSetup
         services.AddScoped<ConsoleAudit>();
         services.AddScoped<IContainerRunner, ConsoleContainerRunner>();
         services.AddScoped<IContainerResources, ConsoleContainerResources>();
+        services.AddScoped<IContainerInspection, ConsoleContainerInspection>();
         services.AddSingleton<IContainerFeed, ConsoleContainerFeed>();
         services.AddSingleton<IContainerDetailsService, ConsoleContainerDetails>();
         services.AddSingleton<ILogFeed, ConsoleLogFeed>();

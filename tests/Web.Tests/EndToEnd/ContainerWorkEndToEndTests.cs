@@ -77,6 +77,30 @@ public sealed class ContainerWorkEndToEndTests
             Assert.NotEqual(pointsBefore, await resources.Locator(".metric-memory polyline").GetAttributeAsync("points"));
             await Browser.ScreenshotAsync(resources, "12-container-resources");
 
+            // Processes, security, the systemd unit and commit, each from the real agent.
+            await resources.GetByRole(AriaRole.Tab, new() { Name = "Processes" }).ClickAsync();
+            await Assertions.Expect(resources.Locator("table.processes tbody tr", new() { HasText = "sleep" }).First).ToBeVisibleAsync(new() { Timeout = 10_000 });
+            await Browser.ScreenshotAsync(resources, "13-container-processes");
+            await resources.GetByRole(AriaRole.Tab, new() { Name = "Security" }).ClickAsync();
+            await Assertions.Expect(resources.Locator("dl.security")).ToContainTextAsync("Masked paths");
+            await Browser.ScreenshotAsync(resources, "14-container-security");
+            await resources.GetByRole(AriaRole.Tab, new() { Name = "Systemd unit" }).ClickAsync();
+            await Assertions.Expect(resources.Locator("pre.unit")).ToContainTextAsync("--name e2e-run --hostname e2e-shell");
+            await Browser.ScreenshotAsync(resources, "15-container-systemd-unit");
+            await resources.GetByRole(AriaRole.Tab, new() { Name = "Commit" }).ClickAsync();
+            await resources.GetByLabel("Repository").FillAsync("e2e/committed");
+            await resources.GetByLabel("Tag").FillAsync("v1");
+            await resources.GetByLabel("Message").FillAsync("from the console");
+            await resources.GetByRole(AriaRole.Button, new() { Name = "Commit", Exact = true }).ClickAsync();
+            await Assertions.Expect(resources.Locator(".done")).ToContainTextAsync("e2e/committed:v1", new() { Timeout = 30_000 });
+            await Browser.ScreenshotAsync(resources, "16-container-commit");
+            using (var image = JsonDocument.Parse(await agent.Http.GetStringAsync("images/e2e/committed:v1/json")))
+            {
+                Assert.Equal("from the console", image.RootElement.GetProperty("Comment").GetString());
+            }
+
+            Assert.Equal("success", Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "ui container.commit")).GetProperty("result").GetString());
+
             var opened = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "terminal.open"));
             Assert.Equal("admin", opened.GetProperty("user").GetString());
             Assert.Equal("success", opened.GetProperty("result").GetString());
