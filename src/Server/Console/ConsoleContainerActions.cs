@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using ContainerConsole.Server.Agents;
-using ContainerConsole.Server.Audit;
 using ContainerConsole.Server.Auth;
-using ContainerConsole.Server.Infrastructure.Entities;
 using ContainerConsole.Web.Services;
 
 namespace ContainerConsole.Server.WebConsole;
@@ -13,7 +11,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// <c>POST /api/v1/hosts/{host}/containers/{id}/{action}</c>), and every attempt — done, refused or failed — is written to
 /// the audit log with the user, as the REST API's audit does.
 /// </summary>
-public sealed class ConsoleContainerActions(ConsoleUser user, AgentRegistry agents, AuditLog audit, TimeProvider time, ILogger<ConsoleContainerActions> logger)
+public sealed class ConsoleContainerActions(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit, TimeProvider time)
     : IContainerActions
 {
     /// <summary>
@@ -62,32 +60,8 @@ public sealed class ConsoleContainerActions(ConsoleUser user, AgentRegistry agen
         await RecordAsync(principal, verb, host, id, at, started, StatusCodes.Status200OK, "success");
     }
 
-    private async Task RecordAsync(ClaimsPrincipal principal, string verb, string host, string id, DateTimeOffset at, long started, int status, string result)
-    {
-        var entry = new AuditEntryEntity
-        {
-            Time = at,
-            Source = AuditLog.SourceApi,
-            UserId = principal.FindFirstValue(ClaimTypes.NameIdentifier),
-            UserName = principal.Identity?.Name,
-            AuthMethod = principal.FindFirstValue(AuthSchemes.MethodClaim) ?? "none",
-            RemoteAddress = "console",
-            Action = $"{AuditActionPrefix}container.{verb}",
-            Target = $"{host}/{id}",
-            Host = host,
-            StatusCode = status,
-            Result = result,
-            DurationMs = Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3),
-        };
-        try
-        {
-            await audit.WriteAsync(entry, CancellationToken.None); // a closed tab must not lose the record
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Could not write the audit record of {Action} {Target} by {User}", entry.Action, entry.Target, entry.UserName);
-        }
-    }
+    private Task RecordAsync(ClaimsPrincipal principal, string verb, string host, string id, DateTimeOffset at, long started, int status, string result) =>
+        audit.RecordAsync(principal, $"container.{verb}", host, $"{host}/{id}", (at, started), status, result);
 
     private static string Role(ClaimsPrincipal principal) => principal.FindFirstValue(ClaimTypes.Role) ?? "none";
 

@@ -15,6 +15,10 @@ public static class ConsoleSetup
         services.AddScoped<ConsoleUser>();
         services.AddScoped<IConsoleAccess>(sp => sp.GetRequiredService<ConsoleUser>());
         services.AddScoped<IContainerActions, ConsoleContainerActions>();
+        services.AddScoped<ConsoleAudit>();
+        services.AddScoped<IContainerRunner, ConsoleContainerRunner>();
+        services.AddScoped<IContainerResources, ConsoleContainerResources>();
+        services.AddScoped<IContainerInspection, ConsoleContainerInspection>();
         services.AddSingleton<IContainerFeed, ConsoleContainerFeed>();
         services.AddSingleton<IContainerDetailsService, ConsoleContainerDetails>();
         services.AddSingleton<ILogFeed, ConsoleLogFeed>();

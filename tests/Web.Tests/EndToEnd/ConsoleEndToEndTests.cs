@@ -129,7 +129,7 @@ public sealed class ConsoleEndToEndTests
         }
     }
 
-    private static async Task<IPage> SignInAsync(Browser browser, ConsoleServer server, string user, string password)
+    internal static async Task<IPage> SignInAsync(Browser browser, ConsoleServer server, string user, string password)
     {
         var context = await browser.Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
         var page = await context.NewPageAsync();
@@ -160,7 +160,7 @@ public sealed class ConsoleEndToEndTests
         return inspect.RootElement.GetProperty("State").GetProperty("Running").GetBoolean();
     }
 
-    private static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action)
+    internal static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action)
     {
         var page = await admin.GetFromJsonAsync<JsonElement>($"api/v1/audit?action={Uri.EscapeDataString(action)}");
         return page.GetProperty("items").EnumerateArray().ToList();

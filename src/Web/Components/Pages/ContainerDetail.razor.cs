@@ -7,7 +7,12 @@ namespace ContainerConsole.Web.Components.Pages;
 /// <summary>One container: overview, the agent's inspect, and its live log; actions for operators.</summary>
 public partial class ContainerDetail
 {
-    private static readonly (string Key, string Title)[] Tabs = [("overview", "Overview"), ("inspect", "Inspect"), ("logs", "Logs")];
+    private static readonly (string Key, string Title)[] CommonTabs = [("overview", "Overview"), ("inspect", "Inspect"), ("logs", "Logs"), ("resources", "Resources"), ("processes", "Processes"), ("security", "Security"), ("systemd", "Systemd unit")];
+
+    /// <summary>Tabs an operator gets besides: a viewer would only be refused by the hub.</summary>
+    private static readonly (string Key, string Title)[] OperatorTabs = [("terminal", "Terminal"), ("commit", "Commit")];
+
+    private IEnumerable<(string Key, string Title)> Tabs => Rights.CanOperate ? CommonTabs.Concat(OperatorTabs) : CommonTabs;
 
     [Parameter]
     public string Host { get; set; } = "";
@@ -49,8 +54,8 @@ public partial class ContainerDetail
 
     protected override async Task OnParametersSetAsync()
     {
-        ActiveTab = Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
         Rights = await Access.GetRightsAsync(CancellationToken.None);
+        ActiveTab = Tabs.Any(t => t.Key == Tab) ? Tab! : "overview";
         await LoadAsync();
     }
 

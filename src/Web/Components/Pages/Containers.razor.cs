@@ -76,6 +76,15 @@ public partial class Containers
 
     private bool ConfirmRemove { get; set; }
 
+    /// <summary>Whether the run dialog is open.</summary>
+    internal bool ShowRun { get; set; }
+
+    /// <summary>Hosts offered by the run dialog: those with a list, reachable or not (the dialog says when one fails).</summary>
+    private IReadOnlyList<string> RunHosts => Model.Hosts;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     private int SelectedCount => _selected.Count;
 
     private bool AllShownSelected => _rows.Count > 0 && _rows.All(IsSelected);
@@ -264,6 +273,13 @@ public partial class Containers
         }
 
         Busy = false;
+    }
+
+    /// <summary>A container run from the dialog opens on its detail page, where its logs show how it started.</summary>
+    private void RunStarted((string Host, string Id) started)
+    {
+        ShowRun = false;
+        Navigation.NavigateTo($"containers/{Uri.EscapeDataString(started.Host)}/{Uri.EscapeDataString(started.Id)}");
     }
 
     private static string DetailHref(ContainerSummary container) =>

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using ContainerConsole.Server.Agents;
+using ContainerConsole.Server.Apis;
+using ContainerConsole.Server.Auth;
+using ContainerConsole.Server.Containers;
+using ContainerConsole.Web.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ContainerConsole.Server.WebConsole;
+
+/// <summary>
+/// The run dialog's server side: the request becomes the REST create model (<see cref="ContainerSpec"/>) and goes
+/// through the same create as <c>POST /api/v1/hosts/{host}/containers?start=true</c> (same checks, same removal of a
+/// container that cannot start). Operator role; every attempt is audited as <c>ui container.run</c>.
+/// </summary>
+public sealed class ConsoleContainerRunner(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit) : IContainerRunner
+{
+    public async Task<RunChoices> GetChoicesAsync(string host, CancellationToken cancellationToken)
+    {
+        var agent = agents.Find(host) ?? throw new KeyNotFoundException($"No host is named '{host}'.");
+        try
+        {
+            var images = await agent.Client.ListImagesAsync(all: false, cancellationToken);
+            var networks = await agent.Client.ListNetworksAsync(cancellationToken);
+            return new RunChoices(
+                [.. images.EnumerateArray()
+                    .SelectMany(i => i.TryGetProperty("RepoTags", out var tags) && tags.ValueKind == JsonValueKind.Array ? tags.EnumerateArray() : [])
+                    .Select(t => t.GetString() ?? "")
+                    .Where(t => t.Length > 0 && t != "<none>:<none>")
+                    .Distinct(StringComparer.Ordinal)
+                    .Order(StringComparer.Ordinal)],
+                [.. networks.EnumerateArray()
+                    .Select(n => n.TryGetProperty("Name", out var name) ? name.GetString() ?? "" : "")
+                    .Where(n => n.Length > 0)
+                    .Order(StringComparer.Ordinal)]);
+        }
+        catch (Exception ex) when (ex is DockerEngineException or AgentUnreachableException)
+        {
+            throw new ConsoleOperationException($"Could not list the images and networks of {host}: {ex.Message}", ex);
+        }
+    }
+
+    public async Task<string> RunAsync(string host, RunRequest request, CancellationToken cancellationToken)
+    {
+        var principal = await user.GetPrincipalAsync();
+        var call = audit.Begin();
+        var target = $"{host}/{request.Name ?? request.Image}";
+        if (!await user.IsAllowedAsync(principal, Policies.Operate))
+        {
+            await audit.RecordAsync(principal, "container.run", host, target, call, StatusCodes.Status403Forbidden, "denied");
+            throw new ConsoleAccessDeniedException($"Your role ({principal.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "none"}) may not run containers; an operator or admin may.");
+        }
+
+        var result = await HostContainerApi.CreateAsync(host, ToSpec(request), agents, cancellationToken, start: true);
+        switch (result.Result)
+        {
+            case Created<ContainerCreated> { Value: { } created }:
+                await audit.RecordAsync(principal, "container.run", host, $"{host}/{created.Id}", call, StatusCodes.Status201Created, "success");
+                return created.Id;
+            case ValidationProblem invalid:
+                await audit.RecordAsync(principal, "container.run", host, target, call, StatusCodes.Status400BadRequest, "failed");
+                throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
+            case ProblemHttpResult problem:
+                await audit.RecordAsync(principal, "container.run", host, target, call, problem.StatusCode, "failed");
+                throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
+            default:
+                throw new InvalidOperationException($"Unexpected create result {result.Result.GetType().Name}.");
+        }
+    }
+
+    /// <summary>The dialog's request in the REST create model's words.</summary>
+    public static ContainerSpec ToSpec(RunRequest request) => new(
+        request.Image,
+        request.Name,
+        request.Cmd,
+        request.Entrypoint,
+        request.Env is { Count: > 0 } env ? env.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value) : null,
+        request.Ports?.Select(p => new PortSpec(p.ContainerPort, p.Protocol, p.HostPort, p.HostIp)).ToList(),
+        request.Volumes is { Count: > 0 } volumes ? volumes : null,
+        Networks: request.Network is { } network ? [new NetworkSpec(network)] : null,
+        Memory: request.Memory,
+        Cpus: request.Cpus,
+        PidsLimit: request.PidsLimit,
+        RestartPolicy: request.RestartPolicy,
+        HealthCheck: request.HealthCheck is { } h
+            ? new HealthCheckSpec(["CMD-SHELL", h.Command], h.Interval, h.Timeout, h.Retries, h.StartPeriod)
+            : null,
+        CapAdd: request.CapAdd is { Count: > 0 } add ? add : null,
+        CapDrop: request.CapDrop is { Count: > 0 } drop ? drop : null,
+        ReadOnly: request.ReadOnly ? true : null,
+        User: request.User,
+        Labels: request.Labels is { Count: > 0 } labels ? labels.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value) : null,
+        Tty: request.Tty ? true : null,
+        Hostname: request.Hostname);
+}
