@@ -129,7 +129,7 @@ public sealed class ConsoleEndToEndTests
         }
     }
 
-    private static async Task<IPage> SignInAsync(Browser browser, ConsoleServer server, string user, string password)
+    internal static async Task<IPage> SignInAsync(Browser browser, ConsoleServer server, string user, string password)
     {
         var context = await browser.Instance.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
         var page = await context.NewPageAsync();
@@ -160,20 +160,20 @@ public sealed class ConsoleEndToEndTests
         return inspect.RootElement.GetProperty("State").GetProperty("Running").GetBoolean();
     }
 
-    private static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action)
+    internal static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action)
     {
         var page = await admin.GetFromJsonAsync<JsonElement>($"api/v1/audit?action={Uri.EscapeDataString(action)}");
         return page.GetProperty("items").EnumerateArray().ToList();
     }
 
-    private static async Task<string> UserIdAsync(HttpClient admin, string name)
+    internal static async Task<string> UserIdAsync(HttpClient admin, string name)
     {
         var users = await admin.GetFromJsonAsync<JsonElement>("api/v1/users");
         var list = users.ValueKind == JsonValueKind.Array ? users : users.GetProperty("items");
         return list.EnumerateArray().Single(u => u.GetProperty("username").GetString() == name).GetProperty("id").GetString()!;
     }
 
-    private static ClaimsPrincipal Principal(string id, string name, string role) =>
+    internal static ClaimsPrincipal Principal(string id, string name, string role) =>
         new(new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role), new Claim("cc:auth_method", "cookie")],
             "Cookies", ClaimTypes.Name, ClaimTypes.Role));
