@@ -41,7 +41,7 @@ public sealed class ResourcesEndToEndTests
             await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Images");
 
             // Load: the archive goes through the page's file input, the server streams it to the agent.
-            await page.Locator("summary", new() { HasText = "Load an archive" }).ClickAsync();
+            await OpenPanelAsync(page, "Load an archive", "#load-file");
             await page.Locator("#load-file").SetInputFilesAsync(new FilePayload
             {
                 Name = "e2ebox.tar",
@@ -55,7 +55,7 @@ public sealed class ResourcesEndToEndTests
             await Browser.ScreenshotAsync(page, "10-images-loaded");
 
             // Build FROM it: the output lines and the new image.
-            await page.Locator("summary", new() { HasText = "Build" }).ClickAsync();
+            await OpenPanelAsync(page, "Build", "#build-dockerfile");
             await page.Locator("#build-dockerfile").FillAsync("FROM e2ebox:1\nRUN echo built-by-the-console > /built && cat /built");
             await page.Locator("#build-tags").FillAsync("e2ebuilt:1");
             await page.GetByRole(AriaRole.Button, new() { Name = "Build", Exact = true }).ClickAsync();
@@ -105,7 +105,7 @@ public sealed class ResourcesEndToEndTests
 
             // Volumes: create, see, remove.
             await page.GotoAsync(new Uri(server.BaseAddress, "volumes").ToString());
-            await page.Locator("summary", new() { HasText = "Create a volume" }).ClickAsync();
+            await OpenPanelAsync(page, "Create a volume", "#volume-name");
             await page.Locator("#volume-name").FillAsync("e2e-vol");
             await page.Locator("#volume-labels").FillAsync("made-by=e2e");
             await page.GetByRole(AriaRole.Button, new() { Name = "Create", Exact = true }).ClickAsync();
@@ -118,7 +118,7 @@ public sealed class ResourcesEndToEndTests
 
             // Networks: create with a subnet and gateway, see them, remove.
             await page.GotoAsync(new Uri(server.BaseAddress, "networks").ToString());
-            await page.Locator("summary", new() { HasText = "Create a network" }).ClickAsync();
+            await OpenPanelAsync(page, "Create a network", "#network-name");
             await page.Locator("#network-name").FillAsync(NetworkName);
             await page.Locator("#network-subnet").FillAsync(Subnet);
             await page.Locator("#network-gateway").FillAsync("10.213.77.1");
@@ -156,6 +156,13 @@ public sealed class ResourcesEndToEndTests
                 Directory.Delete(dataDir, recursive: true);
             }
         }
+    }
+
+    /// <summary>Opens a collapsed panel (change controls appear once the page is interactive).</summary>
+    private static async Task OpenPanelAsync(IPage page, string summary, string field)
+    {
+        await page.Locator("summary", new() { HasText = summary }).ClickAsync();
+        await Assertions.Expect(page.Locator(field)).ToBeVisibleAsync();
     }
 
     private static ILocator Row(IPage page, string repository) =>

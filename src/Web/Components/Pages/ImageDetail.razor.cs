@@ -28,6 +28,9 @@ public partial class ImageDetail
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
+    private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
+
     private string Title => Details?.RepoTags.FirstOrDefault() ?? Images.ShortImageId(Id);
 
     private string? LoadError { get; set; }

@@ -42,6 +42,9 @@ public partial class Images
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
+    private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
+
     internal List<ImageRow> AllRows { get; private set; } = [];
 
     internal List<ImageRow> Rows { get; private set; } = [];

@@ -29,6 +29,9 @@ public partial class Networks
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
+    private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
+
     internal IReadOnlyList<NetworkSummary> All { get; private set; } = [];
 
     internal List<NetworkSummary> Rows { get; private set; } = [];

@@ -23,6 +23,9 @@ public partial class Volumes
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
+    private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
+
     internal IReadOnlyList<VolumeSummary> All { get; private set; } = [];
 
     internal List<VolumeSummary> Rows { get; private set; } = [];
