@@ -21,6 +21,9 @@ public sealed record ImageRow(ImageSummary Image, string Repository, string Tag,
 {
     public const string None = "<none>";
 
+    /// <summary>An image id as <c>docker images</c> shows it: 12 hex digits without the algorithm.</summary>
+    public static string ShortId(string id) => Names.ShortId(id.Replace("sha256:", "", StringComparison.Ordinal));
+
     /// <summary>What the row's actions name: its tag, or the image id for a dangling image.</summary>
     public string Reference => Repository == None ? Image.Id : $"{Repository}:{Tag}";
 

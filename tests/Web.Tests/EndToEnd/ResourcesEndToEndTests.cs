@@ -15,6 +15,7 @@ namespace ContainerConsole.Web.Tests.EndToEnd;
 /// at its history, remove it; create and remove a volume and a network. Each change is in the audit log, and a
 /// viewer's forced remove is refused and audited. (No registry here, so no pull.)
 /// </summary>
+[Collection(Browser.Collection)]
 public sealed class ResourcesEndToEndTests
 {
     private const string ViewerPassword = "viewer-password-5678";

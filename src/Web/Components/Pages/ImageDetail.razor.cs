@@ -31,7 +31,7 @@ public partial class ImageDetail
     /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
     private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
 
-    private string Title => Details?.RepoTags.FirstOrDefault() ?? Images.ShortImageId(Id);
+    private string Title => Details?.RepoTags.FirstOrDefault() ?? ImageRow.ShortId(Id);
 
     private string? LoadError { get; set; }
 

@@ -173,8 +173,6 @@ public partial class Images
 
     private string Age(ImageRow row) => TimeText.Ago(Time.GetUtcNow(), CreatedAt(row));
 
-    internal static string ShortImageId(string id) => Names.ShortId(id.Replace("sha256:", "", StringComparison.Ordinal));
-
     private static string DetailHref(ImageRow row) =>
         $"images/{Uri.EscapeDataString(row.Image.Host)}/{Uri.EscapeDataString(row.Image.Id)}";
 

@@ -128,7 +128,7 @@ public partial class Networks
         {
             await NetworkService.CreateAsync(request, _disposed.Token);
             Done = $"Created network {request.Name} on {request.Host}.";
-            Form.Name = "";
+            Form.Name = Form.Subnet = Form.Gateway = "";
         });
     }
 
