@@ -28,20 +28,14 @@ public partial class ImageDetail
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    private PageWork Work { get; } = new();
+
     /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
     private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
 
     private string Title => Details?.RepoTags.FirstOrDefault() ?? ImageRow.ShortId(Id);
 
     private string? LoadError { get; set; }
-
-    private string? ActionError { get; set; }
-
-    private string? ActionErrorTitle { get; set; }
-
-    private bool Busy { get; set; }
-
-    private string BusyLabel { get; set; } = "";
 
     private string TagRepository { get; set; } = "";
 
@@ -98,36 +92,20 @@ public partial class ImageDetail
 
     private async Task RemoveAsync()
     {
-        var removed = false;
-        await RunAsync("Removing the image…", "Could not remove the image:", async () =>
-        {
-            await ImageService.RemoveAsync(Host, Id, ForceRemove, _disposed.Token);
-            removed = true;
-        });
-        if (removed)
+        if (await Work.RunAsync("Removing the image…", "Could not remove the image:",
+                () => ImageService.RemoveAsync(Host, Id, ForceRemove, _disposed.Token), StateHasChanged))
         {
             Navigation.NavigateTo("images");
         }
     }
 
+    /// <summary>Runs one change with a progress label; a refusal shows with its reason; then the data is read again.</summary>
     private async Task RunAsync(string label, string failure, Func<Task> change)
     {
-        Busy = true;
-        BusyLabel = label;
-        ActionError = null;
-        StateHasChanged();
-        try
+        if (await Work.RunAsync(label, failure, change, StateHasChanged))
         {
-            await change();
             await LoadAsync();
         }
-        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException or KeyNotFoundException)
-        {
-            ActionErrorTitle = failure;
-            ActionError = ex.Message;
-        }
-
-        Busy = false;
     }
 
     public void Dispose()

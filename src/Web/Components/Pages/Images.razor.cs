@@ -42,6 +42,8 @@ public partial class Images
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    private PageWork Work { get; } = new();
+
     /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
     private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
 
@@ -54,14 +56,6 @@ public partial class Images
     private IReadOnlyList<string> HostNames { get; set; } = [];
 
     private string TargetHost { get; set; } = "";
-
-    private bool Busy { get; set; }
-
-    private string BusyLabel { get; set; } = "";
-
-    private string? ActionError { get; set; }
-
-    private string? ActionErrorTitle { get; set; }
 
     private ImageRow? ConfirmRemove { get; set; }
 
@@ -102,8 +96,7 @@ public partial class Images
         }
         catch (Exception ex) when (ex is ConsoleOperationException or KeyNotFoundException)
         {
-            ActionErrorTitle = "Could not list the images again:";
-            ActionError = ex.Message;
+            Work.Fail("Could not list the images again:", ex.Message);
         }
     }
 
@@ -148,25 +141,11 @@ public partial class Images
         });
     }
 
-    /// <summary>Runs one change with a progress label; its refusal is shown with the reason, and the list is read again.</summary>
+    /// <summary>Runs one change with a progress label; a refusal shows with its reason; then the data is read again.</summary>
     private async Task RunAsync(string label, string failure, Func<Task> change)
     {
-        Busy = true;
-        BusyLabel = label;
-        ActionError = null;
-        StateHasChanged();
-        try
-        {
-            await change();
-        }
-        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException or KeyNotFoundException)
-        {
-            ActionErrorTitle = failure;
-            ActionError = ex.Message;
-        }
-
-        await ReloadAsync();
-        Busy = false;
+        await Work.RunAsync(label, failure, change, StateHasChanged);
+        await ReloadAsync(); // also after a failure: a forced remove may have untagged before it failed
     }
 
     private static DateTimeOffset CreatedAt(ImageRow row) => DateTimeOffset.FromUnixTimeSeconds(row.Image.Created);

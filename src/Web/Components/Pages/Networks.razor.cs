@@ -29,6 +29,8 @@ public partial class Networks
 
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
+    private PageWork Work { get; } = new();
+
     /// <summary>Change controls show to operators once the page is interactive (prerendered, they could not work).</summary>
     private bool CanChange => Rights.CanOperate && RendererInfo.IsInteractive;
 
@@ -47,15 +49,7 @@ public partial class Networks
 
     private IReadOnlyList<string> HostNames { get; set; } = [];
 
-    private bool Busy { get; set; }
-
-    private string BusyLabel { get; set; } = "";
-
     private string? FormError { get; set; }
-
-    private string? ActionError { get; set; }
-
-    private string? ActionErrorTitle { get; set; }
 
     private string? Done { get; set; }
 
@@ -164,25 +158,13 @@ public partial class Networks
         });
     }
 
+    /// <summary>Runs one change with a progress label; a refusal shows with its reason; then the data is read again.</summary>
     private async Task RunAsync(string label, string failure, Func<Task> change)
     {
-        Busy = true;
-        BusyLabel = label;
-        ActionError = null;
-        Done = null;
-        StateHasChanged();
-        try
+        if (await Work.RunAsync(label, failure, change, StateHasChanged))
         {
-            await change();
             await LoadAsync(_disposed.Token);
         }
-        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException or KeyNotFoundException)
-        {
-            ActionErrorTitle = failure;
-            ActionError = ex.Message;
-        }
-
-        Busy = false;
     }
 
     /// <summary>The create form: text as typed, checked into a request.</summary>
