@@ -200,4 +200,24 @@ public sealed class ResourcePageTests : BunitContext
         Assert.Equal("busybox:latest", page.Find("h1").TextContent);
         Assert.Empty(page.FindAll("section[aria-label='Image actions']"));
     }
+
+    [Fact]
+    public void An_operator_tags_and_pushes_from_the_image_page()
+    {
+        UseServices(FakeAccess.Operator);
+
+        var page = Render<ImageDetail>(p => p.Add(x => x.Host, "h1").Add(x => x.Id, Busybox.Id));
+        page.WaitForElement("#tag-repository").Input("127.0.0.1:5000/team/bb");
+        page.Find("#tag-tag").Input("bad tag");
+        page.Find("form[aria-label='Tag the image']").Submit();
+        Assert.Contains("is not a tag", page.Find("form[aria-label='Tag the image'] .field-error").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_images.Calls);
+
+        page.Find("#tag-tag").Input("1.0");
+        page.Find("form[aria-label='Tag the image']").Submit();
+        page.WaitForAssertion(() => Assert.Equal([$"tag h1 {Busybox.Id} 127.0.0.1:5000/team/bb:1.0"], _images.Calls));
+
+        page.FindAll("button").Single(b => b.TextContent == "Push").Click();
+        page.WaitForAssertion(() => Assert.Equal($"push h1 busybox:latest", _images.Calls[^1]));
+    }
 }
