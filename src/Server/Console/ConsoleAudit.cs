@@ -9,7 +9,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// <summary>
 /// Writes the audit entry of a call that does not pass the REST audit middleware (console calls, hub sessions):
 /// source api, the signed-in user, the outcome as a status code. Console calls' actions read <c>ui &lt;what&gt;</c>
-/// (see <see cref="ConsoleContainerActions.AuditActionPrefix"/>).
+/// (see <see cref="ConsoleOperations.AuditActionPrefix"/>).
 /// </summary>
 public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<ConsoleAudit> logger)
 {
@@ -18,7 +18,7 @@ public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<Cons
 
     /// <param name="action">Without the prefix, e.g. <c>container.run</c>.</param>
     public Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result) =>
-        RecordAsync(principal, ConsoleContainerActions.AuditActionPrefix + action, host, target, call, status, result, "console");
+        RecordAsync(principal, ConsoleOperations.AuditActionPrefix + action, host, target, call, status, result, "console");
 
     /// <summary>An entry with its full action and the caller's address (a hub call comes from the browser itself).</summary>
     public async Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result, string remoteAddress)

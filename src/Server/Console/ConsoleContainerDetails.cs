@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using ContainerConsole.Server.Agents;
 using ContainerConsole.Web.Services;
+using static ContainerConsole.Server.WebConsole.ConsoleJson;
 
 namespace ContainerConsole.Server.WebConsole;
 
@@ -114,19 +115,4 @@ public sealed class ConsoleContainerDetails(AgentRegistry agents) : IContainerDe
         networks.ValueKind != JsonValueKind.Object
             ? []
             : networks.EnumerateObject().Select(n => new NetworkAttachment(n.Name, Text(n.Value, "IPAddress") is { Length: > 0 } ip ? ip : null)).ToList();
-
-    internal static JsonElement Child(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
-
-    internal static string? Text(JsonElement element, string name) =>
-        Child(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
-
-    internal static long? Number(JsonElement element, string name) =>
-        Child(element, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out var n) ? n : null;
-
-    /// <summary>A time, or null for Docker's "zero" time (0001-01-01) of a container never started or never stopped.</summary>
-    private static DateTimeOffset? Time(JsonElement element, string name) =>
-        DateTimeOffset.TryParse(Text(element, name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1
-            ? t
-            : null;
 }

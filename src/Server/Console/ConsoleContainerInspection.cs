@@ -6,7 +6,7 @@ using ContainerConsole.Server.Apis;
 using ContainerConsole.Server.Auth;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
-using static ContainerConsole.Server.WebConsole.ConsoleContainerDetails;
+using static ContainerConsole.Server.WebConsole.ConsoleJson;
 
 namespace ContainerConsole.Server.WebConsole;
 

@@ -22,6 +22,10 @@ public static class ConsoleSetup
         services.AddSingleton<IContainerFeed, ConsoleContainerFeed>();
         services.AddSingleton<IContainerDetailsService, ConsoleContainerDetails>();
         services.AddSingleton<ILogFeed, ConsoleLogFeed>();
+        services.AddScoped<ConsoleOperations>();
+        services.AddScoped<IImageService, ConsoleImages>();
+        services.AddScoped<IVolumeService, ConsoleVolumes>();
+        services.AddScoped<INetworkService, ConsoleNetworks>();
         return services;
     }
 

@@ -70,7 +70,7 @@ public sealed class ContainersService(AgentRegistry agents, ILogger<ContainersSe
             return (containers.Select(c => new ContainerSummary(
                 host.Name, c.Id, c.Names, c.Image, c.State, c.Status, c.Created, c.Command,
                 c.Ports?.Select(p => new PortMapping(p.Ip, p.PrivatePort, p.PublicPort, p.Type)).ToList() ?? [],
-                c.Labels ?? [], address)).ToList(), null);
+                c.Labels ?? [], address, c.ImageId)).ToList(), null);
         }
         catch (Exception ex) when (ex is AgentUnreachableException or DockerEngineException)
         {

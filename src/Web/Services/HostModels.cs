@@ -54,6 +54,7 @@ public sealed record HostStatus(
 /// <param name="Ports">Exposed and published ports.</param>
 /// <param name="Labels">The container's labels.</param>
 /// <param name="HostAddress">Where the host's published ports are reached from a browser (its agent's address; localhost for a local socket).</param>
+/// <param name="ImageId">The id of the image it was created from (its tag may since have moved).</param>
 public sealed record ContainerSummary(
     string Host,
     string Id,
@@ -65,7 +66,8 @@ public sealed record ContainerSummary(
     string? Command = null,
     IReadOnlyList<PortMapping>? Ports = null,
     IReadOnlyDictionary<string, string>? Labels = null,
-    string? HostAddress = null);
+    string? HostAddress = null,
+    string? ImageId = null);
 
 /// <summary>A container port, and where it is published on its host when it is.</summary>
 /// <param name="Ip">The host address it is bound to (0.0.0.0 or :: for all).</param>

@@ -15,6 +15,7 @@ namespace ContainerConsole.Web.Tests.EndToEnd;
 /// see a container print, stop it from the page, find the audit entry; a viewer gets no stop button and a forced
 /// stop through the service is refused and audited.
 /// </summary>
+[Collection(Browser.Collection)]
 public sealed class ConsoleEndToEndTests
 {
     private const string ViewerPassword = "viewer-password-1234";
@@ -166,14 +167,14 @@ public sealed class ConsoleEndToEndTests
         return page.GetProperty("items").EnumerateArray().ToList();
     }
 
-    private static async Task<string> UserIdAsync(HttpClient admin, string name)
+    internal static async Task<string> UserIdAsync(HttpClient admin, string name)
     {
         var users = await admin.GetFromJsonAsync<JsonElement>("api/v1/users");
         var list = users.ValueKind == JsonValueKind.Array ? users : users.GetProperty("items");
         return list.EnumerateArray().Single(u => u.GetProperty("username").GetString() == name).GetProperty("id").GetString()!;
     }
 
-    private static ClaimsPrincipal Principal(string id, string name, string role) =>
+    internal static ClaimsPrincipal Principal(string id, string name, string role) =>
         new(new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role), new Claim("cc:auth_method", "cookie")],
             "Cookies", ClaimTypes.Name, ClaimTypes.Role));

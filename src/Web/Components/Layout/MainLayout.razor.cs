@@ -14,6 +14,9 @@ public partial class MainLayout
     public static IReadOnlyList<NavItem> NavItems { get; } =
     [
         new("Containers", "containers"),
+        new("Images", "images"),
+        new("Volumes", "volumes"),
+        new("Networks", "networks"),
         new("Hosts", "hosts"),
     ];
 }

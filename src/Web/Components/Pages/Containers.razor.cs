@@ -288,17 +288,7 @@ public partial class Containers
     private static DateTimeOffset CreatedAt(ContainerSummary container) =>
         DateTimeOffset.FromUnixTimeSeconds(container.Created);
 
-    private string Age(ContainerSummary container)
-    {
-        var age = Time.GetUtcNow() - CreatedAt(container);
-        return age switch
-        {
-            { TotalSeconds: < 60 } => "just now",
-            { TotalMinutes: < 60 } => $"{(int)age.TotalMinutes} min ago",
-            { TotalHours: < 48 } => $"{(int)age.TotalHours} h ago",
-            _ => $"{(int)age.TotalDays} days ago",
-        };
-    }
+    private string Age(ContainerSummary container) => TimeText.Ago(Time.GetUtcNow(), CreatedAt(container));
 
     /// <summary>Published ports as links to the host's address (IPv4 and IPv6 bindings of one port shown once).</summary>
     internal static IEnumerable<(string Url, string Text)> PublishedPorts(ContainerSummary container) =>
