@@ -15,6 +15,14 @@ public static class ConsoleSetup
         services.AddScoped<ConsoleUser>();
         services.AddScoped<IConsoleAccess>(sp => sp.GetRequiredService<ConsoleUser>());
         services.AddScoped<IContainerActions, ConsoleContainerActions>();
+        services.AddSingleton<ConsoleAudit>();
+        services.AddScoped<ConsoleGate>();
+        services.AddScoped<IUserAdmin, ConsoleUserAdmin>();
+        services.AddScoped<IApiTokenService, ConsoleApiTokens>();
+        services.AddScoped<IHostAdmin, ConsoleHostAdmin>();
+        services.AddScoped<IAuditTrail, ConsoleAuditTrail>();
+        services.AddSingleton<IDashboardService, ConsoleDashboard>();
+        services.AddSingleton<IEventFeed, ConsoleEventFeed>();
         services.AddSingleton<IContainerFeed, ConsoleContainerFeed>();
         services.AddSingleton<IContainerDetailsService, ConsoleContainerDetails>();
         services.AddSingleton<ILogFeed, ConsoleLogFeed>();
