@@ -13,7 +13,11 @@ public partial class MainLayout
     /// </summary>
     public static IReadOnlyList<NavItem> NavItems { get; } =
     [
+        new("Dashboard", "dashboard"),
         new("Containers", "containers"),
+        new("Events", "events"),
         new("Hosts", "hosts"),
+        new("Users & tokens", "users"),
+        new("Audit", "audit"),
     ];
 }
