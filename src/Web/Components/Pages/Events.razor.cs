@@ -86,10 +86,7 @@ public partial class Events
             await foreach (var e in Feed.WatchAsync(_disposed.Token))
             {
                 Log.Add(e);
-                if (!Log.Paused)
-                {
-                    await InvokeAsync(StateHasChanged);
-                }
+                await InvokeAsync(StateHasChanged); // paused, the rows stand still but the held count moves
             }
         }
         catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
