@@ -11,7 +11,7 @@ namespace ContainerConsole.Server.Hubs;
 /// one entry when the stream ends — <c>success</c>, or <c>failed</c> with the agent's error, a broken stream or the
 /// client going away — with the caller, host, target (image, tags) and duration, as <see cref="HubAudit"/> does for terminals.
 /// </summary>
-internal static class ProgressAudit
+public static class ProgressAudit
 {
     public const string PullAction = "image.pull";
     public const string LoadAction = "image.load";
