@@ -13,6 +13,9 @@ namespace ContainerConsole.Web.Tests;
 /// <summary>The dashboard, events, hosts, users &amp; tokens and audit pages rendered by bUnit with fake services.</summary>
 public sealed class AdminPageTests : BunitContext
 {
+    /// <summary>How long a wait for a live update may take when the machine is busy (the browser tests run beside these).</summary>
+    private static readonly TimeSpan Busy = TimeSpan.FromSeconds(10);
+
     private readonly FakeEventFeed _events = new();
     private readonly FakeUserAdmin _users = new();
     private readonly FakeTokens _tokens = new();
@@ -75,7 +78,7 @@ public sealed class AdminPageTests : BunitContext
             _events.Push(FakeEventFeed.Container("start", $"c{i}"));
         }
 
-        page.WaitForAssertion(() => Assert.Equal(Dashboard.RecentEvents, page.FindAll("ol.events li").Count));
+        page.WaitForAssertion(() => Assert.Equal(Dashboard.RecentEvents, page.FindAll("ol.events li").Count), Busy);
         Assert.Contains($"c{Dashboard.RecentEvents + 2}", page.Find("ol.events li").TextContent, StringComparison.Ordinal);
     }
 
@@ -88,7 +91,7 @@ public sealed class AdminPageTests : BunitContext
         _events.Push(FakeEventFeed.Container("die", "web"));
         _events.Push(FakeEventFeed.Container("create", "db", host: "h2"));
         _events.Push(FakeEventFeed.Container("pull", "busybox", type: "image"));
-        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tbody tr").Count));
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tbody tr").Count), Busy);
 
         page.Find("#event-type").Change("container");
         Assert.Equal(3, page.FindAll("tbody tr").Count);
@@ -104,7 +107,7 @@ public sealed class AdminPageTests : BunitContext
 
         page.FindAll("button").Single(b => b.TextContent == "Pause").Click();
         _events.Push(FakeEventFeed.Container("stop", "web"));
-        page.WaitForAssertion(() => Assert.Contains("Resume (1 new)", page.Markup, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("Resume (1 new)", page.Markup, StringComparison.Ordinal), Busy);
         Assert.Equal(3, page.FindAll("tbody tr").Count);
         page.FindAll("button").Single(b => b.TextContent.StartsWith("Resume", StringComparison.Ordinal)).Click();
         Assert.Equal(4, page.FindAll("tbody tr").Count);
@@ -118,7 +121,7 @@ public sealed class AdminPageTests : BunitContext
         var page = Render<Events>();
         _events.Fail("the subscriber fell 1024 events behind");
 
-        page.WaitForAssertion(() => Assert.Contains("fell 1024 events behind", page.Find(".error-display").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("fell 1024 events behind", page.Find(".error-display").TextContent, StringComparison.Ordinal), Busy);
         Assert.Contains(page.FindAll("button"), b => b.TextContent == "Follow again");
     }
 

@@ -62,13 +62,17 @@ public partial class Dashboard
         {
             await foreach (var e in EventFeed.WatchAsync(Stopping))
             {
-                Recent.Insert(0, e);
-                if (Recent.Count > RecentEvents)
+                // On the renderer's dispatcher: a render may be reading the list.
+                await InvokeAsync(() =>
                 {
-                    Recent.RemoveAt(Recent.Count - 1);
-                }
+                    Recent.Insert(0, e);
+                    if (Recent.Count > RecentEvents)
+                    {
+                        Recent.RemoveAt(Recent.Count - 1);
+                    }
 
-                await InvokeAsync(StateHasChanged);
+                    StateHasChanged();
+                });
             }
         }
         catch (OperationCanceledException) when (Stopping.IsCancellationRequested)

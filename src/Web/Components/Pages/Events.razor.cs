@@ -85,8 +85,12 @@ public partial class Events
         {
             await foreach (var e in Feed.WatchAsync(_disposed.Token))
             {
-                Log.Add(e);
-                await InvokeAsync(StateHasChanged); // paused, the rows stand still but the held count moves
+                // On the renderer's dispatcher: a render may be reading the log. Paused, the rows stand still but the held count moves.
+                await InvokeAsync(() =>
+                {
+                    Log.Add(e);
+                    StateHasChanged();
+                });
             }
         }
         catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
