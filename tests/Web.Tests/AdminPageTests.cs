@@ -94,24 +94,26 @@ public sealed class AdminPageTests : BunitContext
         _events.Push(FakeEventFeed.Container("pull", "busybox", type: "image"));
         page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tbody tr").Count), Busy);
 
+        // Each filter change re-renders; a live render may come in between, so each result is waited for.
         page.Find("#event-type").Change("container");
-        Assert.Equal(3, page.FindAll("tbody tr").Count);
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("tbody tr").Count), Busy);
         page.Find("#event-action").Input("di");
-        Assert.Equal("die", Assert.Single(page.FindAll("td.action-name")).TextContent);
+        page.WaitForAssertion(() => Assert.Equal("die", Assert.Single(page.FindAll("td.action-name")).TextContent), Busy);
         page.Find("#event-action").Input("");
         page.Find("#event-container").Input("db");
-        Assert.Equal("create", Assert.Single(page.FindAll("td.action-name")).TextContent);
+        page.WaitForAssertion(() => Assert.Equal("create", Assert.Single(page.FindAll("td.action-name")).TextContent), Busy);
         page.Find("#event-container").Input("");
         page.Find("#event-host").Change("h2");
-        Assert.Single(page.FindAll("tbody tr"));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("tbody tr")), Busy);
         page.Find("#event-host").Change("");
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("tbody tr").Count), Busy);
 
         page.FindAll("button").Single(b => b.TextContent == "Pause").Click();
         _events.Push(FakeEventFeed.Container("stop", "web"));
         page.WaitForAssertion(() => Assert.Contains("Resume (1 new)", page.Markup, StringComparison.Ordinal), Busy);
         Assert.Equal(3, page.FindAll("tbody tr").Count);
         page.FindAll("button").Single(b => b.TextContent.StartsWith("Resume", StringComparison.Ordinal)).Click();
-        Assert.Equal(4, page.FindAll("tbody tr").Count);
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tbody tr").Count), Busy);
         Assert.Equal("stop", page.FindAll("td.action-name")[0].TextContent);
     }
 

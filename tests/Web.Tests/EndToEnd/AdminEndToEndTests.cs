@@ -15,6 +15,7 @@ namespace ContainerConsole.Web.Tests.EndToEnd;
 /// dashboard counts the running container; the events page sees its stop live; the audit page lists the console's
 /// stop (source ui) and exports it as CSV; an admin creates an operator and an API token (shown once) and revokes it.
 /// </summary>
+[Collection(Browser.Collection)]
 public sealed class AdminEndToEndTests
 {
     [RequiresRootFact]

@@ -10,6 +10,9 @@ public sealed class Browser : IAsyncDisposable
 {
     public const string Chromium = "/usr/bin/chromium";
 
+    /// <summary>The browser tests' xUnit collection: one at a time, since each runs an agent, a server and chromium on a small machine.</summary>
+    public const string Collection = "browser";
+
     private readonly IPlaywright _playwright;
 
     private Browser(IPlaywright playwright, IBrowser browser)

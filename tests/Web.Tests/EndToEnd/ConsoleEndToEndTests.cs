@@ -15,6 +15,7 @@ namespace ContainerConsole.Web.Tests.EndToEnd;
 /// see a container print, stop it from the page, find the audit entry; a viewer gets no stop button and a forced
 /// stop through the service is refused and audited.
 /// </summary>
+[Collection(Browser.Collection)]
 public sealed class ConsoleEndToEndTests
 {
     private const string ViewerPassword = "viewer-password-1234";
