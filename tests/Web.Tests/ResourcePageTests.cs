@@ -27,7 +27,7 @@ public sealed class ResourcePageTests : BunitContext
     {
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<IConsoleAccess>(new FakeAccess(rights));
-        Services.AddSingleton<IHostsService>(new FakeHosts("h1"));
+        Services.AddSingleton<IHostsService>(FakeHosts.Named("h1"));
         Services.AddSingleton<IContainersService>(new FakeContainers(
             TestContainers.Make("web", host: "h1") with { ImageId = Busybox.Id }, TestContainers.Make("job", host: "h1")));
         Services.AddSingleton<IImageService>(_images);

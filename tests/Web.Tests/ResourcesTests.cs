@@ -1,4 +1,5 @@
 using Bunit;
+using ContainerConsole.Web.Components.Charts;
 using ContainerConsole.Web.Components.Resources;
 using ContainerConsole.Web.Model;
 using ContainerConsole.Web.Services;

@@ -33,7 +33,7 @@ public sealed class AuditQueryParameters
     /// <summary>success, denied, failed or event.</summary>
     public string? Result { get; init; }
 
-    /// <summary>api or agent.</summary>
+    /// <summary>api, agent or ui (the web console).</summary>
     public string? Source { get; init; }
 
     public AuditFilter ToFilter() => new(User, Action, Target, Host, From, To, Result, Source);
@@ -121,9 +121,9 @@ public static class AuditApi
             errors["result"] = [$"Unknown result '{query.Result}'; use {string.Join(", ", Results)}."];
         }
 
-        if (query.Source is not (null or AuditLog.SourceApi or AuditLog.SourceAgent))
+        if (query.Source is not null && !AuditLog.Sources.Contains(query.Source))
         {
-            errors["source"] = [$"Unknown source '{query.Source}'; use api or agent."];
+            errors["source"] = [$"Unknown source '{query.Source}'; use {string.Join(", ", AuditLog.Sources)}."];
         }
 
         if (query.From is { } from && query.To is { } to && from > to)

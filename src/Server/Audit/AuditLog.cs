@@ -13,7 +13,7 @@ namespace ContainerConsole.Server.Audit;
 /// <param name="From">From this time on (inclusive).</param>
 /// <param name="To">Before this time (exclusive).</param>
 /// <param name="Result"><c>success</c>, <c>denied</c>, <c>failed</c> or <c>event</c>.</param>
-/// <param name="Source"><c>api</c> or <c>agent</c>.</param>
+/// <param name="Source"><c>api</c>, <c>agent</c> or <c>ui</c>.</param>
 public sealed record AuditFilter(
     string? User = null,
     string? Action = null,
@@ -53,6 +53,12 @@ public sealed class AuditLog(IDbContextFactory<ConsoleDbContext> contexts)
 {
     public const string SourceApi = "api";
     public const string SourceAgent = "agent";
+
+    /// <summary>What a signed-in user did through the web console (its services call agents and stores directly, not the REST API).</summary>
+    public const string SourceUi = "ui";
+
+    /// <summary>Every source, for validating filters.</summary>
+    public static readonly IReadOnlyList<string> Sources = [SourceApi, SourceAgent, SourceUi];
 
     public async Task WriteAsync(AuditEntryEntity entry, CancellationToken cancellationToken)
     {

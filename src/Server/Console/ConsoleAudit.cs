@@ -7,36 +7,33 @@ using ContainerConsole.Server.Infrastructure.Entities;
 namespace ContainerConsole.Server.WebConsole;
 
 /// <summary>
-/// Writes the audit entry of a call that does not pass the REST audit middleware (console calls, hub sessions):
-/// source api, the signed-in user, the outcome as a status code. Console calls' actions read <c>ui &lt;what&gt;</c>
-/// (see <see cref="ConsoleOperations.AuditActionPrefix"/>).
+/// Audit entries of what users do through the console's services (source <c>ui</c>): the REST API's audit middleware
+/// never sees those calls, so each service records its own attempt — done, refused or failed — with the user.
 /// </summary>
 public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<ConsoleAudit> logger)
 {
-    /// <summary>Marks the start of a call: its time and a timestamp for its duration.</summary>
-    public (DateTimeOffset At, long Started) Begin() => (time.GetUtcNow(), Stopwatch.GetTimestamp());
+    /// <summary>Starts timing an attempt; pass the result to <see cref="RecordAsync"/>.</summary>
+    public ConsoleAttempt Begin(ClaimsPrincipal principal, string action, string? host, string target) =>
+        new(principal, action, host, target, time.GetUtcNow(), Stopwatch.GetTimestamp());
 
-    /// <param name="action">Without the prefix, e.g. <c>container.run</c>.</param>
-    public Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result) =>
-        RecordAsync(principal, ConsoleOperations.AuditActionPrefix + action, host, target, call, status, result, "console");
-
-    /// <summary>An entry with its full action and the caller's address (a hub call comes from the browser itself).</summary>
-    public async Task RecordAsync(ClaimsPrincipal principal, string action, string host, string target, (DateTimeOffset At, long Started) call, int status, string result, string remoteAddress)
+    public async Task RecordAsync(ConsoleAttempt attempt, int status, string result, string? details = null)
     {
+        var principal = attempt.Principal;
         var entry = new AuditEntryEntity
         {
-            Time = call.At,
-            Source = AuditLog.SourceApi,
+            Time = attempt.At,
+            Source = AuditLog.SourceUi,
             UserId = principal.FindFirstValue(ClaimTypes.NameIdentifier),
             UserName = principal.Identity?.Name,
             AuthMethod = principal.FindFirstValue(AuthSchemes.MethodClaim) ?? "none",
-            RemoteAddress = remoteAddress,
-            Action = action,
-            Target = target,
-            Host = host,
+            RemoteAddress = "console",
+            Action = attempt.Action,
+            Target = attempt.Target,
+            Host = attempt.Host,
             StatusCode = status,
             Result = result,
-            DurationMs = Math.Round(Stopwatch.GetElapsedTime(call.Started).TotalMilliseconds, 3),
+            DurationMs = Math.Round(Stopwatch.GetElapsedTime(attempt.Started).TotalMilliseconds, 3),
+            Details = details,
         };
         try
         {
@@ -48,3 +45,6 @@ public sealed class ConsoleAudit(AuditLog audit, TimeProvider time, ILogger<Cons
         }
     }
 }
+
+/// <summary>One console action under way, as its audit entry will name it.</summary>
+public sealed record ConsoleAttempt(ClaimsPrincipal Principal, string Action, string? Host, string Target, DateTimeOffset At, long Started);

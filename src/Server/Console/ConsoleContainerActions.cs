@@ -4,13 +4,10 @@ namespace ContainerConsole.Server.WebConsole;
 
 /// <summary>
 /// Container actions from the console, checked (operator or admin, as <c>POST /api/v1/hosts/{host}/containers/{id}/{action}</c>)
-/// and audited as <c>ui container.&lt;verb&gt;</c> by <see cref="ConsoleOperations"/>.
+/// and audited as <c>container.&lt;verb&gt;</c> (source ui) by <see cref="ConsoleOperations"/>.
 /// </summary>
 public sealed class ConsoleContainerActions(ConsoleOperations operations) : IContainerActions
 {
-    /// <summary>Start of the audit action of a console call; see <see cref="ConsoleOperations.AuditActionPrefix"/>.</summary>
-    public const string AuditActionPrefix = ConsoleOperations.AuditActionPrefix;
-
     public async Task RunAsync(ContainerAction action, string host, string id, CancellationToken cancellationToken)
     {
         var verb = action.ToString().ToLowerInvariant();

@@ -12,7 +12,7 @@ namespace ContainerConsole.Server.WebConsole;
 
 /// <summary>
 /// The detail page's processes (the agent's top), security (inspect and the host's info), settings (inspect read back
-/// as run settings) and commit (the REST commit; operator, audited as <c>ui container.commit</c>).
+/// as run settings) and commit (the REST commit; operator, audited as <c>container.commit</c> (source ui)).
 /// </summary>
 public sealed class ConsoleContainerInspection(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit) : IContainerInspection
 {
@@ -145,11 +145,11 @@ public sealed class ConsoleContainerInspection(ConsoleUser user, AgentRegistry a
     public async Task<string> CommitAsync(string host, string id, CommitImageRequest request, CancellationToken cancellationToken)
     {
         var principal = await user.GetPrincipalAsync();
-        var call = audit.Begin();
         var target = $"{host}/{id}";
+        var call = audit.Begin(principal, "container.commit", host, target);
         if (!await user.IsAllowedAsync(principal, Policies.Operate))
         {
-            await audit.RecordAsync(principal, "container.commit", host, target, call, StatusCodes.Status403Forbidden, "denied");
+            await audit.RecordAsync(call, StatusCodes.Status403Forbidden, "denied");
             throw new ConsoleAccessDeniedException("Your role may not commit containers; an operator or admin may.");
         }
 
@@ -158,13 +158,13 @@ public sealed class ConsoleContainerInspection(ConsoleUser user, AgentRegistry a
         switch (result.Result)
         {
             case Created<JsonElement> created:
-                await audit.RecordAsync(principal, "container.commit", host, target, call, StatusCodes.Status201Created, "success");
+                await audit.RecordAsync(call, StatusCodes.Status201Created, "success");
                 return Text(created.Value, "Id") ?? "";
             case ValidationProblem invalid:
-                await audit.RecordAsync(principal, "container.commit", host, target, call, StatusCodes.Status400BadRequest, "failed");
+                await audit.RecordAsync(call, StatusCodes.Status400BadRequest, "failed");
                 throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
             case ProblemHttpResult problem:
-                await audit.RecordAsync(principal, "container.commit", host, target, call, problem.StatusCode, "failed");
+                await audit.RecordAsync(call, problem.StatusCode, "failed");
                 throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
             default:
                 throw new InvalidOperationException($"Unexpected commit result {result.Result.GetType().Name}.");

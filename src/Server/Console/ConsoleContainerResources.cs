@@ -15,7 +15,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// <summary>
 /// The resources tab's server side, on the parts the REST API and hubs use: live samples from the stats hub's shared
 /// per-container feed, history from the metric history API, limit changes through the REST update (operator,
-/// audited as <c>ui container.update</c>).
+/// audited as <c>container.update</c> (source ui)).
 /// </summary>
 public sealed class ConsoleContainerResources(
     ConsoleUser user, AgentRegistry agents, LiveFeeds feeds, IDbContextFactory<ConsoleDbContext> contexts, TimeProvider time, ConsoleAudit audit)
@@ -51,11 +51,11 @@ public sealed class ConsoleContainerResources(
     public async Task UpdateLimitsAsync(string host, string id, LimitsChange change, CancellationToken cancellationToken)
     {
         var principal = await user.GetPrincipalAsync();
-        var call = audit.Begin();
         var target = $"{host}/{id}";
+        var call = audit.Begin(principal, "container.update", host, target);
         if (!await user.IsAllowedAsync(principal, Policies.Operate))
         {
-            await audit.RecordAsync(principal, "container.update", host, target, call, StatusCodes.Status403Forbidden, "denied");
+            await audit.RecordAsync(call, StatusCodes.Status403Forbidden, "denied");
             throw new ConsoleAccessDeniedException("Your role may not change containers' limits; an operator or admin may.");
         }
 
@@ -63,13 +63,13 @@ public sealed class ConsoleContainerResources(
         switch (result.Result)
         {
             case ValidationProblem invalid:
-                await audit.RecordAsync(principal, "container.update", host, target, call, StatusCodes.Status400BadRequest, "failed");
+                await audit.RecordAsync(call, StatusCodes.Status400BadRequest, "failed");
                 throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
             case ProblemHttpResult problem:
-                await audit.RecordAsync(principal, "container.update", host, target, call, problem.StatusCode, "failed");
+                await audit.RecordAsync(call, problem.StatusCode, "failed");
                 throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
             default:
-                await audit.RecordAsync(principal, "container.update", host, target, call, StatusCodes.Status200OK, "success");
+                await audit.RecordAsync(call, StatusCodes.Status200OK, "success");
                 break;
         }
     }

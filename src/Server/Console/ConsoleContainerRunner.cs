@@ -11,7 +11,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// <summary>
 /// The run dialog's server side: the request becomes the REST create model (<see cref="ContainerSpec"/>) and goes
 /// through the same create as <c>POST /api/v1/hosts/{host}/containers?start=true</c> (same checks, same removal of a
-/// container that cannot start). Operator role; every attempt is audited as <c>ui container.run</c>.
+/// container that cannot start). Operator role; every attempt is audited as <c>container.run</c> (source ui).
 /// </summary>
 public sealed class ConsoleContainerRunner(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit) : IContainerRunner
 {
@@ -43,11 +43,11 @@ public sealed class ConsoleContainerRunner(ConsoleUser user, AgentRegistry agent
     public async Task<string> RunAsync(string host, RunRequest request, CancellationToken cancellationToken)
     {
         var principal = await user.GetPrincipalAsync();
-        var call = audit.Begin();
         var target = $"{host}/{request.Name ?? request.Image}";
+        var call = audit.Begin(principal, "container.run", host, target);
         if (!await user.IsAllowedAsync(principal, Policies.Operate))
         {
-            await audit.RecordAsync(principal, "container.run", host, target, call, StatusCodes.Status403Forbidden, "denied");
+            await audit.RecordAsync(call, StatusCodes.Status403Forbidden, "denied");
             throw new ConsoleAccessDeniedException($"Your role ({principal.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "none"}) may not run containers; an operator or admin may.");
         }
 
@@ -55,13 +55,13 @@ public sealed class ConsoleContainerRunner(ConsoleUser user, AgentRegistry agent
         switch (result.Result)
         {
             case Created<ContainerCreated> { Value: { } created }:
-                await audit.RecordAsync(principal, "container.run", host, $"{host}/{created.Id}", call, StatusCodes.Status201Created, "success");
+                await audit.RecordAsync(call with { Target = $"{host}/{created.Id}" }, StatusCodes.Status201Created, "success");
                 return created.Id;
             case ValidationProblem invalid:
-                await audit.RecordAsync(principal, "container.run", host, target, call, StatusCodes.Status400BadRequest, "failed");
+                await audit.RecordAsync(call, StatusCodes.Status400BadRequest, "failed");
                 throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
             case ProblemHttpResult problem:
-                await audit.RecordAsync(principal, "container.run", host, target, call, problem.StatusCode, "failed");
+                await audit.RecordAsync(call, problem.StatusCode, "failed");
                 throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
             default:
                 throw new InvalidOperationException($"Unexpected create result {result.Result.GetType().Name}.");

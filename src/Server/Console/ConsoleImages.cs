@@ -15,7 +15,7 @@ namespace ContainerConsole.Server.WebConsole;
 
 /// <summary>
 /// The images page's service: lists and details for any signed-in user; pull, push, load, build, tag, remove and prune
-/// for operators, checked and audited (<c>ui image.*</c>) by <see cref="ConsoleOperations"/>. Long operations pass the
+/// for operators, checked and audited (<c>image.*</c>, source ui) by <see cref="ConsoleOperations"/>. Long operations pass the
 /// agent's progress messages on as they come, through the same client calls and stream reader as the REST API.
 /// </summary>
 public sealed class ConsoleImages(AgentRegistry agents, ConsoleOperations operations) : IImageService

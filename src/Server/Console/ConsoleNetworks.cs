@@ -9,7 +9,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// <summary>
 /// The networks page's service: every host's networks with their attached containers (each network's inspect, as
 /// Docker's list leaves them out); create, remove, connect, disconnect and prune for operators, checked and audited
-/// (<c>ui network.*</c>) by <see cref="ConsoleOperations"/>.
+/// (<c>network.*</c>, source ui) by <see cref="ConsoleOperations"/>.
 /// </summary>
 public sealed class ConsoleNetworks(AgentRegistry agents, ConsoleOperations operations) : INetworkService
 {

@@ -24,13 +24,6 @@ public sealed record ConsoleOperation(string Action, string Host, string Target,
 /// </summary>
 public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit)
 {
-    /// <summary>
-    /// Start of the audit action of a console call (<c>ui container.stop</c>). The audit knows two sources, api and
-    /// agent: a console call is a server-side call for a signed-in user, so it is recorded as api, and its action
-    /// says it came through the console (<c>GET /api/v1/audit?action=ui</c> lists them).
-    /// </summary>
-    public const string AuditActionPrefix = "ui ";
-
     /// <summary>Runs <paramref name="call"/> on the operation's host for an operator.</summary>
     /// <exception cref="ConsoleAccessDeniedException">The user may not change things.</exception>
     /// <exception cref="ConsoleOperationException">No such host, or the agent refused or could not be reached.</exception>
@@ -44,11 +37,11 @@ public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, Co
         }
         catch (Exception ex) when (ex is DockerEngineException or AgentUnreachableException)
         {
-            await RecordAsync(principal, operation, begun, StatusOf(ex), "failed");
+            await audit.RecordAsync(begun, StatusOf(ex), "failed");
             throw new ConsoleOperationException($"Could not {operation.Failed} on {operation.Host}: {ex.Message}", ex);
         }
 
-        await RecordAsync(principal, operation, begun, StatusCodes.Status200OK, "success");
+        await audit.RecordAsync(begun, StatusCodes.Status200OK, "success");
         return result;
     }
 
@@ -76,12 +69,12 @@ public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, Co
                 }
                 catch (Exception ex) when (ex is DockerEngineException or AgentUnreachableException or IOException or HttpRequestException or InvalidDataException)
                 {
-                    await RecordAsync(principal, operation, begun, StatusOf(ex), "failed");
+                    await audit.RecordAsync(begun, StatusOf(ex), "failed");
                     throw new ConsoleOperationException($"Could not {operation.Failed} on {operation.Host}: {ex.Message}", ex);
                 }
                 catch (OperationCanceledException)
                 {
-                    await RecordAsync(principal, operation, begun, 499, "cancelled");
+                    await audit.RecordAsync(begun, 499, "cancelled");
                     throw;
                 }
 
@@ -94,22 +87,22 @@ public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, Co
             await messages.DisposeAsync();
         }
 
-        await RecordAsync(principal, operation, begun, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, error is null ? "success" : "failed");
+        await audit.RecordAsync(begun, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, error is null ? "success" : "failed");
     }
 
-    private async Task<(ClaimsPrincipal Principal, AgentHost Agent, (DateTimeOffset At, long Started) Begun)> BeginAsync(ConsoleOperation operation)
+    private async Task<(ClaimsPrincipal Principal, AgentHost Agent, ConsoleAttempt Begun)> BeginAsync(ConsoleOperation operation)
     {
         var principal = await user.GetPrincipalAsync();
-        var begun = audit.Begin();
+        var begun = audit.Begin(principal, operation.Action, operation.Host, $"{operation.Host}/{operation.Target}");
         if (!await user.IsAllowedAsync(principal, Policies.Operate))
         {
-            await RecordAsync(principal, operation, begun, StatusCodes.Status403Forbidden, "denied");
+            await audit.RecordAsync(begun, StatusCodes.Status403Forbidden, "denied");
             throw new ConsoleAccessDeniedException($"Your role ({Role(principal)}) may not {operation.Refused}; an operator or admin may.");
         }
 
         if (agents.Find(operation.Host) is not { } agent)
         {
-            await RecordAsync(principal, operation, begun, StatusCodes.Status404NotFound, "failed");
+            await audit.RecordAsync(begun, StatusCodes.Status404NotFound, "failed");
             throw new ConsoleOperationException($"No host is named '{operation.Host}'.");
         }
 
@@ -117,9 +110,6 @@ public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, Co
     }
 
     private static int StatusOf(Exception ex) => ex is DockerEngineException engine ? (int)engine.StatusCode : StatusCodes.Status502BadGateway;
-
-    private Task RecordAsync(ClaimsPrincipal principal, ConsoleOperation operation, (DateTimeOffset At, long Started) begun, int status, string result) =>
-        audit.RecordAsync(principal, operation.Action, operation.Host, $"{operation.Host}/{operation.Target}", begun, status, result);
 
     private static string Role(ClaimsPrincipal principal) => principal.FindFirstValue(ClaimTypes.Role) ?? "none";
 

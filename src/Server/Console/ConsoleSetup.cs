@@ -15,10 +15,17 @@ public static class ConsoleSetup
         services.AddScoped<ConsoleUser>();
         services.AddScoped<IConsoleAccess>(sp => sp.GetRequiredService<ConsoleUser>());
         services.AddScoped<IContainerActions, ConsoleContainerActions>();
-        services.AddScoped<ConsoleAudit>();
         services.AddScoped<IContainerRunner, ConsoleContainerRunner>();
         services.AddScoped<IContainerResources, ConsoleContainerResources>();
         services.AddScoped<IContainerInspection, ConsoleContainerInspection>();
+        services.AddSingleton<ConsoleAudit>();
+        services.AddScoped<ConsoleGate>();
+        services.AddScoped<IUserAdmin, ConsoleUserAdmin>();
+        services.AddScoped<IApiTokenService, ConsoleApiTokens>();
+        services.AddScoped<IHostAdmin, ConsoleHostAdmin>();
+        services.AddScoped<IAuditTrail, ConsoleAuditTrail>();
+        services.AddSingleton<IDashboardService, ConsoleDashboard>();
+        services.AddSingleton<IEventFeed, ConsoleEventFeed>();
         services.AddSingleton<IContainerFeed, ConsoleContainerFeed>();
         services.AddSingleton<IContainerDetailsService, ConsoleContainerDetails>();
         services.AddSingleton<ILogFeed, ConsoleLogFeed>();

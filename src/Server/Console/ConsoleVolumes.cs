@@ -8,7 +8,7 @@ namespace ContainerConsole.Server.WebConsole;
 
 /// <summary>
 /// The volumes page's service: every host's volumes with the containers mounting them (from the containers' Mounts);
-/// create, remove and prune for operators, checked and audited (<c>ui volume.*</c>) by <see cref="ConsoleOperations"/>.
+/// create, remove and prune for operators, checked and audited (<c>volume.*</c>, source ui) by <see cref="ConsoleOperations"/>.
 /// </summary>
 public sealed class ConsoleVolumes(AgentRegistry agents, ConsoleOperations operations) : IVolumeService
 {

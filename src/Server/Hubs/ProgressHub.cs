@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ContainerConsole.Server.Agents;
+using ContainerConsole.Server.Audit;
 using ContainerConsole.Server.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -22,7 +23,7 @@ namespace ContainerConsole.Server.Hubs;
 /// </remarks>
 // Connecting needs a signed-in user (any role); each method names the role it needs, so a viewer hears why.
 [Authorize(Policy = Policies.Read)]
-public sealed class ProgressHub(LiveFeeds feeds, ILogger<ProgressHub> logger) : Hub
+public sealed class ProgressHub(LiveFeeds feeds, HubAudit audit, ILogger<ProgressHub> logger) : Hub
 {
     /// <summary>The largest upload chunk a client should send; the hub's message limit leaves room for its base64 form.</summary>
     public const int MaxChunkBytes = 64 * 1024;
@@ -41,7 +42,8 @@ public sealed class ProgressHub(LiveFeeds feeds, ILogger<ProgressHub> logger) : 
         }
 
         logger.LogInformation("{User} pulls {Image}:{Tag} on {Host}", Context.User?.Identity?.Name, image, tag, host);
-        return PullAsync(agent.Client, image, tag, cancellationToken).Explained(cancellationToken);
+        return PullAsync(agent.Client, image, tag, cancellationToken).Explained(cancellationToken)
+            .Audited(audit, HubAudit.Caller(Context), ProgressAudit.PullAction, host, tag is null ? image : $"{image}:{tag}", cancellationToken);
     }
 
     /// <summary>
@@ -55,7 +57,8 @@ public sealed class ProgressHub(LiveFeeds feeds, ILogger<ProgressHub> logger) : 
         var agent = feeds.Host(host);
         logger.LogInformation("{User} loads an image archive on {Host}", Context.User?.Identity?.Name, host);
         return UploadAsync(agent.Client, archive, (client, body) => client.LoadImageAsync(body, cancellationToken), cancellationToken)
-            .Explained(cancellationToken);
+            .Explained(cancellationToken)
+            .Audited(audit, HubAudit.Caller(Context), ProgressAudit.LoadAction, host, "archive", cancellationToken);
     }
 
     /// <summary>
@@ -78,7 +81,8 @@ public sealed class ProgressHub(LiveFeeds feeds, ILogger<ProgressHub> logger) : 
         logger.LogInformation("{User} builds {Tags} on {Host}", Context.User?.Identity?.Name, options.Tags, host);
         var query = parameters.ToQuery();
         return UploadAsync(agent.Client, context, (client, body) => client.BuildImageAsync(body, query, cancellationToken), cancellationToken)
-            .Explained(cancellationToken);
+            .Explained(cancellationToken)
+            .Audited(audit, HubAudit.Caller(Context), ProgressAudit.BuildAction, host, options.Tags is { Count: > 0 } tags ? string.Join(",", tags) : "untagged", cancellationToken);
     }
 
     private static async IAsyncEnumerable<ProgressMessage> PullAsync(DockerEngineClient client, string image, string? tag, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -89,7 +89,7 @@ public sealed class ConsoleEndToEndTests
             Assert.False(await IsRunningAsync(agent, id));
             await Browser.ScreenshotAsync(page, "04-container-stopped");
 
-            var stops = await AuditAsync(admin, "ui container.stop");
+            var stops = await AuditAsync(admin, "container.stop", "ui");
             var stop = Assert.Single(stops);
             Assert.Equal("admin", stop.GetProperty("user").GetString());
             Assert.Equal("success", stop.GetProperty("result").GetString());
@@ -117,7 +117,7 @@ public sealed class ConsoleEndToEndTests
             }
 
             Assert.False(await IsRunningAsync(agent, id));
-            var denied = Assert.Single(await AuditAsync(admin, "ui container.start"));
+            var denied = Assert.Single(await AuditAsync(admin, "container.start", "ui"));
             Assert.Equal("vera", denied.GetProperty("user").GetString());
             Assert.Equal("denied", denied.GetProperty("result").GetString());
         }
@@ -161,9 +161,9 @@ public sealed class ConsoleEndToEndTests
         return inspect.RootElement.GetProperty("State").GetProperty("Running").GetBoolean();
     }
 
-    internal static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action)
+    internal static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action, string? source = null)
     {
-        var page = await admin.GetFromJsonAsync<JsonElement>($"api/v1/audit?action={Uri.EscapeDataString(action)}");
+        var page = await admin.GetFromJsonAsync<JsonElement>($"api/v1/audit?action={Uri.EscapeDataString(action)}" + (source is null ? "" : $"&source={source}"));
         return page.GetProperty("items").EnumerateArray().ToList();
     }
 

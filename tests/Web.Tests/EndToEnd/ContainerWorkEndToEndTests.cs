@@ -47,7 +47,7 @@ public sealed class ContainerWorkEndToEndTests
                 Assert.Equal(64L * 1024 * 1024, inspect.RootElement.GetProperty("HostConfig").GetProperty("Memory").GetInt64());
             }
 
-            var run = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "ui container.run"));
+            var run = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "container.run"));
             Assert.Equal("success", run.GetProperty("result").GetString());
 
             // The terminal: type a command, read its answer from the container.
@@ -99,7 +99,7 @@ public sealed class ContainerWorkEndToEndTests
                 Assert.Equal("from the console", image.RootElement.GetProperty("Comment").GetString());
             }
 
-            Assert.Equal("success", Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "ui container.commit")).GetProperty("result").GetString());
+            Assert.Equal("success", Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "container.commit")).GetProperty("result").GetString());
 
             var opened = Assert.Single(await ConsoleEndToEndTests.AuditAsync(admin, "terminal.open"));
             Assert.Equal("admin", opened.GetProperty("user").GetString());

@@ -84,7 +84,7 @@ public sealed class ResourcesEndToEndTests
                 Assert.Contains("viewer", refused.Message, StringComparison.Ordinal);
             }
 
-            Assert.Equal("denied", Assert.Single(await AuditAsync(admin, "ui image.remove")).GetProperty("result").GetString());
+            Assert.Equal("denied", Assert.Single(await AuditAsync(admin, "image.remove")).GetProperty("result").GetString());
 
             // Remove it from the list.
             await page.GotoAsync(new Uri(server.BaseAddress, "images").ToString());
@@ -97,12 +97,12 @@ public sealed class ResourcesEndToEndTests
                 Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
             }
 
-            foreach (var action in new[] { "ui image.load", "ui image.build" })
+            foreach (var action in new[] { "image.load", "image.build" })
             {
                 Assert.Equal("success", Assert.Single(await AuditAsync(admin, action)).GetProperty("result").GetString());
             }
 
-            Assert.Contains(await AuditAsync(admin, "ui image.remove"), e => e.GetProperty("result").GetString() == "success");
+            Assert.Contains(await AuditAsync(admin, "image.remove"), e => e.GetProperty("result").GetString() == "success");
 
             // Volumes: create, see, remove.
             await page.GotoAsync(new Uri(server.BaseAddress, "volumes").ToString());
@@ -132,7 +132,7 @@ public sealed class ResourcesEndToEndTests
             await page.GetByRole(AriaRole.Button, new() { Name = $"Confirm removing network {NetworkName}" }).ClickAsync();
             await Assertions.Expect(network).ToHaveCountAsync(0, new() { Timeout = 30_000 });
 
-            foreach (var action in new[] { "ui volume.create", "ui volume.remove", "ui network.create", "ui network.remove" })
+            foreach (var action in new[] { "volume.create", "volume.remove", "network.create", "network.remove" })
             {
                 Assert.Equal("success", Assert.Single(await AuditAsync(admin, action)).GetProperty("result").GetString());
             }

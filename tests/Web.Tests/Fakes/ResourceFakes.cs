@@ -3,12 +3,6 @@ using ContainerConsole.Web.Services;
 
 namespace ContainerConsole.Web.Tests.Fakes;
 
-public sealed class FakeHosts(params string[] names) : IHostsService
-{
-    public Task<IReadOnlyList<HostStatus>> GetHostsAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<HostStatus>>(names.Select((n, i) => new HostStatus(i + 1, n, "unix:///x", false, HostState.Healthy, null, null, DateTimeOffset.UnixEpoch)).ToList());
-}
-
 public sealed class FakeContainers(params ContainerSummary[] containers) : IContainersService
 {
     public Task<ContainerList> GetContainersAsync(string? host, CancellationToken cancellationToken) =>

@@ -13,10 +13,14 @@ public partial class MainLayout
     /// </summary>
     public static IReadOnlyList<NavItem> NavItems { get; } =
     [
+        new("Dashboard", "dashboard"),
         new("Containers", "containers"),
         new("Images", "images"),
         new("Volumes", "volumes"),
         new("Networks", "networks"),
+        new("Events", "events"),
         new("Hosts", "hosts"),
+        new("Users & tokens", "users"),
+        new("Audit", "audit"),
     ];
 }

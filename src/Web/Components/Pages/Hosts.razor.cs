@@ -3,17 +3,78 @@ using Microsoft.AspNetCore.Components;
 
 namespace ContainerConsole.Web.Components.Pages;
 
-/// <summary>The configured agents with their health and engine version.</summary>
+/// <summary>The configured agents with their health and engine version; an admin registers and removes them.</summary>
 public partial class Hosts
 {
     [Inject]
     private IHostsService HostsService { get; set; } = default!;
 
+    [Inject]
+    private IHostAdmin HostAdmin { get; set; } = default!;
+
+    [Inject]
+    private IConsoleAccess Access { get; set; } = default!;
+
     private IReadOnlyList<HostStatus> HostList { get; set; } = [];
+
+    internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
+
+    internal HostForm Form { get; } = new();
+
+    internal bool Busy { get; private set; }
+
+    private string BusyLabel { get; set; } = "";
+
+    private int? ConfirmRemove { get; set; }
+
+    private string? ChangeErrorTitle { get; set; }
+
+    internal string? ChangeError { get; private set; }
 
     protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
+        Rights = await Access.GetRightsAsync(cancellationToken);
         HostList = await HostsService.GetHostsAsync(cancellationToken);
+    }
+
+    internal async Task RegisterAsync()
+    {
+        await RunAsync($"Registering {Form.Name} and checking it…", $"Could not register {Form.Name}:", async () =>
+        {
+            var added = await HostAdmin.RegisterAsync(Form.ToRequest(), CancellationToken.None);
+            HostList = [.. HostList, added];
+            Form.Clear();
+        });
+    }
+
+    private async Task RemoveAsync(HostStatus host)
+    {
+        await RunAsync($"Removing {host.Name}…", $"Could not remove {host.Name}:", async () =>
+        {
+            await HostAdmin.RemoveAsync(host.Id, host.Name, CancellationToken.None);
+            HostList = [.. HostList.Where(h => h.Id != host.Id)];
+            ConfirmRemove = null;
+        });
+    }
+
+    private async Task RunAsync(string label, string errorTitle, Func<Task> change)
+    {
+        Busy = true;
+        BusyLabel = label;
+        ChangeError = null;
+        try
+        {
+            await change();
+        }
+        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException)
+        {
+            ChangeErrorTitle = errorTitle;
+            ChangeError = ex.Message;
+        }
+        finally
+        {
+            Busy = false;
+        }
     }
 
     private static string StateText(HostState state) => state switch
@@ -32,4 +93,29 @@ public partial class Hosts
 
     private static string ApiRange(EngineVersionInfo version) =>
         version.MinApiVersion is { Length: > 0 } min ? $"{version.ApiVersion} (min {min})" : version.ApiVersion;
+
+    /// <summary>The registration form's fields.</summary>
+    internal sealed class HostForm
+    {
+        public string Name { get; set; } = "";
+
+        public string Uri { get; set; } = "";
+
+        public string? CaCert { get; set; }
+
+        public string? Cert { get; set; }
+
+        public string? Key { get; set; }
+
+        public HostRegistrationRequest ToRequest() =>
+            new(Name.Trim(), Uri.Trim(), Blank(CaCert), Blank(Cert), Blank(Key));
+
+        public void Clear()
+        {
+            Name = Uri = "";
+            CaCert = Cert = Key = null;
+        }
+
+        private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
 }

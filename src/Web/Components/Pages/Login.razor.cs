@@ -11,7 +11,7 @@ namespace ContainerConsole.Web.Components.Pages;
 /// </summary>
 public partial class Login
 {
-    private const string DefaultReturnUrl = "hosts";
+    private const string DefaultReturnUrl = "dashboard";
 
     [CascadingParameter]
     private HttpContext HttpContext { get; set; } = default!;

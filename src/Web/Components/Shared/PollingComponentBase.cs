@@ -21,6 +21,9 @@ public abstract class PollingComponentBase : ComponentBase, IAsyncDisposable
     /// <summary>Why the last load failed, when it did.</summary>
     protected string? LoadError { get; private set; }
 
+    /// <summary>Cancelled when the page is left: for the page's own live work beside the polling.</summary>
+    protected CancellationToken Stopping => _disposed.Token;
+
     /// <summary>True until the first load has finished.</summary>
     protected bool Loading => LastRefresh is null;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using ContainerConsole.Web.Model;
 using Microsoft.AspNetCore.Components;
 
-namespace ContainerConsole.Web.Components.Resources;
+namespace ContainerConsole.Web.Components.Charts;
 
 /// <summary>A named series of a graph, drawn in the colour of its class.</summary>
 public sealed record ChartSeries(string Name, string CssClass, IReadOnlyList<ChartPoint> Points);
