@@ -107,14 +107,14 @@ public sealed class PasswordHasherTests
 public sealed class ReturnUrlTests
 {
     [Theory]
-    [InlineData(null, "hosts")]
-    [InlineData("", "hosts")]
+    [InlineData(null, "dashboard")]
+    [InlineData("", "dashboard")]
     [InlineData("/containers", "containers")]
     [InlineData("/containers?x=1", "containers?x=1")]
-    [InlineData("https://evil.example/", "hosts")]
-    [InlineData("//evil.example/", "hosts")]
-    [InlineData("/\\evil.example/", "hosts")]
-    [InlineData("/login", "hosts")]
+    [InlineData("https://evil.example/", "dashboard")]
+    [InlineData("//evil.example/", "dashboard")]
+    [InlineData("/\\evil.example/", "dashboard")]
+    [InlineData("/login", "dashboard")]
     public void Only_local_paths_are_redirect_targets(string? returnUrl, string expected)
     {
         Assert.Equal(expected, Login.SafeReturnUrl(returnUrl));

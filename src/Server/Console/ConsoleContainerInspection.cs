@@ -5,7 +5,6 @@ using ContainerConsole.Server.Agents;
 using ContainerConsole.Server.Apis;
 using ContainerConsole.Server.Auth;
 using ContainerConsole.Web.Services;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static ContainerConsole.Server.WebConsole.ConsoleJson;
 
 namespace ContainerConsole.Server.WebConsole;
@@ -14,7 +13,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// The detail page's processes (the agent's top), security (inspect and the host's info), settings (inspect read back
 /// as run settings) and commit (the REST commit; operator, audited as <c>container.commit</c> (source ui)).
 /// </summary>
-public sealed class ConsoleContainerInspection(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit) : IContainerInspection
+public sealed class ConsoleContainerInspection(ConsoleGate gate, AgentRegistry agents) : IContainerInspection
 {
     private static readonly string[] NamespaceModes = ["PidMode", "IpcMode", "UTSMode", "NetworkMode", "UsernsMode", "CgroupnsMode"];
 
@@ -144,31 +143,10 @@ public sealed class ConsoleContainerInspection(ConsoleUser user, AgentRegistry a
 
     public async Task<string> CommitAsync(string host, string id, CommitImageRequest request, CancellationToken cancellationToken)
     {
-        var principal = await user.GetPrincipalAsync();
-        var target = $"{host}/{id}";
-        var call = audit.Begin(principal, "container.commit", host, target);
-        if (!await user.IsAllowedAsync(principal, Policies.Operate))
-        {
-            await audit.RecordAsync(call, StatusCodes.Status403Forbidden, "denied");
-            throw new ConsoleAccessDeniedException("Your role may not commit containers; an operator or admin may.");
-        }
-
+        var attempt = await gate.BeginAsync(Policies.Operate, "commit containers", "container.commit", host, $"{host}/{id}");
         var result = await HostContainerApi.CommitAsync(host, id,
             new Apis.CommitRequest(request.Repository, request.Tag is { Length: > 0 } tag ? tag : null, request.Message, request.Author), agents, cancellationToken);
-        switch (result.Result)
-        {
-            case Created<JsonElement> created:
-                await audit.RecordAsync(call, StatusCodes.Status201Created, "success");
-                return Text(created.Value, "Id") ?? "";
-            case ValidationProblem invalid:
-                await audit.RecordAsync(call, StatusCodes.Status400BadRequest, "failed");
-                throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
-            case ProblemHttpResult problem:
-                await audit.RecordAsync(call, problem.StatusCode, "failed");
-                throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
-            default:
-                throw new InvalidOperationException($"Unexpected commit result {result.Result.GetType().Name}.");
-        }
+        return Text(await gate.FinishAsync<JsonElement>(attempt, result.Result), "Id") ?? "";
     }
 
     private async Task<T> CallAsync<T>(string host, string what, Func<DockerEngineClient, Task<T>> call)

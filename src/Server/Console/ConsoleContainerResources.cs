@@ -18,7 +18,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// audited as <c>container.update</c> (source ui)).
 /// </summary>
 public sealed class ConsoleContainerResources(
-    ConsoleUser user, AgentRegistry agents, LiveFeeds feeds, IDbContextFactory<ConsoleDbContext> contexts, TimeProvider time, ConsoleAudit audit)
+    ConsoleGate gate, AgentRegistry agents, LiveFeeds feeds, IDbContextFactory<ConsoleDbContext> contexts, TimeProvider time)
     : IContainerResources
 {
     public async IAsyncEnumerable<ResourceSample> LiveAsync(string host, string id, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -50,27 +50,8 @@ public sealed class ConsoleContainerResources(
 
     public async Task UpdateLimitsAsync(string host, string id, LimitsChange change, CancellationToken cancellationToken)
     {
-        var principal = await user.GetPrincipalAsync();
-        var target = $"{host}/{id}";
-        var call = audit.Begin(principal, "container.update", host, target);
-        if (!await user.IsAllowedAsync(principal, Policies.Operate))
-        {
-            await audit.RecordAsync(call, StatusCodes.Status403Forbidden, "denied");
-            throw new ConsoleAccessDeniedException("Your role may not change containers' limits; an operator or admin may.");
-        }
-
+        var attempt = await gate.BeginAsync(Policies.Operate, "change containers' limits", "container.update", host, $"{host}/{id}");
         var result = await HostContainerApi.UpdateAsync(host, id, new ContainerLimits(change.Memory, change.Cpus, change.PidsLimit), agents, cancellationToken);
-        switch (result.Result)
-        {
-            case ValidationProblem invalid:
-                await audit.RecordAsync(call, StatusCodes.Status400BadRequest, "failed");
-                throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
-            case ProblemHttpResult problem:
-                await audit.RecordAsync(call, problem.StatusCode, "failed");
-                throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
-            default:
-                await audit.RecordAsync(call, StatusCodes.Status200OK, "success");
-                break;
-        }
+        await gate.FinishAsync(attempt, result.Result);
     }
 }

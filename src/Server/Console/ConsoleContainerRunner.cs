@@ -13,7 +13,7 @@ namespace ContainerConsole.Server.WebConsole;
 /// through the same create as <c>POST /api/v1/hosts/{host}/containers?start=true</c> (same checks, same removal of a
 /// container that cannot start). Operator role; every attempt is audited as <c>container.run</c> (source ui).
 /// </summary>
-public sealed class ConsoleContainerRunner(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit) : IContainerRunner
+public sealed class ConsoleContainerRunner(ConsoleGate gate, AgentRegistry agents) : IContainerRunner
 {
     public async Task<RunChoices> GetChoicesAsync(string host, CancellationToken cancellationToken)
     {
@@ -42,30 +42,14 @@ public sealed class ConsoleContainerRunner(ConsoleUser user, AgentRegistry agent
 
     public async Task<string> RunAsync(string host, RunRequest request, CancellationToken cancellationToken)
     {
-        var principal = await user.GetPrincipalAsync();
-        var target = $"{host}/{request.Name ?? request.Image}";
-        var call = audit.Begin(principal, "container.run", host, target);
-        if (!await user.IsAllowedAsync(principal, Policies.Operate))
+        var attempt = await gate.BeginAsync(Policies.Operate, "run containers", "container.run", host, $"{host}/{request.Name ?? request.Image}");
+        var result = (await HostContainerApi.CreateAsync(host, ToSpec(request), agents, cancellationToken, start: true)).Result;
+        if (result is Created<ContainerCreated> { Value: { } created })
         {
-            await audit.RecordAsync(call, StatusCodes.Status403Forbidden, "denied");
-            throw new ConsoleAccessDeniedException($"Your role ({principal.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "none"}) may not run containers; an operator or admin may.");
+            attempt = attempt with { Target = $"{host}/{created.Id}" };
         }
 
-        var result = await HostContainerApi.CreateAsync(host, ToSpec(request), agents, cancellationToken, start: true);
-        switch (result.Result)
-        {
-            case Created<ContainerCreated> { Value: { } created }:
-                await audit.RecordAsync(call with { Target = $"{host}/{created.Id}" }, StatusCodes.Status201Created, "success");
-                return created.Id;
-            case ValidationProblem invalid:
-                await audit.RecordAsync(call, StatusCodes.Status400BadRequest, "failed");
-                throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
-            case ProblemHttpResult problem:
-                await audit.RecordAsync(call, problem.StatusCode, "failed");
-                throw new ConsoleOperationException($"{problem.ProblemDetails.Title}: {problem.ProblemDetails.Detail}");
-            default:
-                throw new InvalidOperationException($"Unexpected create result {result.Result.GetType().Name}.");
-        }
+        return (await gate.FinishAsync<ContainerCreated>(attempt, result)).Id;
     }
 
     /// <summary>The dialog's request in the REST create model's words.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ContainerConsole.Server.Auth;
 using ContainerConsole.Web.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ContainerConsole.Server.WebConsole;
 
@@ -39,11 +40,17 @@ public sealed class ConsoleGate(ConsoleUser user, ConsoleAudit audit)
     }
 
     /// <summary>Audits the REST handler's answer to the attempt and throws its refusal.</summary>
+    /// <exception cref="ConsoleValidationException">The handler found the request invalid (errors per field).</exception>
     /// <exception cref="ConsoleOperationException">The handler refused; the message names the problem.</exception>
     public async Task FinishAsync(ConsoleAttempt attempt, IResult result)
     {
         var succeeded = ApiOutcome.Succeeded(result);
         await audit.RecordAsync(attempt, ApiOutcome.Status(result), succeeded ? "success" : "failed", succeeded ? null : ApiOutcome.Reason(result));
+        if (result is ValidationProblem invalid)
+        {
+            throw new ConsoleValidationException(invalid.ProblemDetails.Errors.ToDictionary());
+        }
+
         if (!succeeded)
         {
             throw new ConsoleOperationException(ApiOutcome.Reason(result));

@@ -28,4 +28,4 @@ public interface IContainerActions
 public sealed class ConsoleAccessDeniedException(string message) : Exception(message);
 
 /// <summary>An operation the user may do failed; the message names the host's reason.</summary>
-public sealed class ConsoleOperationException(string message, Exception? inner = null) : Exception(message, inner);
+public class ConsoleOperationException(string message, Exception? inner = null) : Exception(message, inner);

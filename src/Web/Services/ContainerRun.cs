@@ -50,7 +50,7 @@ public interface IContainerRunner
 
 /// <summary>Settings refused, with a message per field (the REST API's validation problem keys: image, name, ports[0].hostPort, ...).</summary>
 public sealed class ConsoleValidationException(IReadOnlyDictionary<string, string[]> errors)
-    : Exception(string.Join(" ", errors.SelectMany(e => e.Value)))
+    : ConsoleOperationException(string.Join(" ", errors.SelectMany(e => e.Value)))
 {
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
 }

@@ -1,3 +1,4 @@
+using ContainerConsole.Web.Model;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -7,6 +8,9 @@ namespace ContainerConsole.Web.Components.Admin;
 /// <summary>The signed-in user's API tokens (every role has them).</summary>
 public partial class TokensPanel
 {
+    /// <summary>The change under way, or the last one\'s failure.</summary>
+    internal PageWork Work { get; } = new();
+
     internal static readonly int[] Lifetimes = [7, 30, 90, 365];
 
     [Inject]
@@ -29,13 +33,6 @@ public partial class TokensPanel
 
     private bool Copied { get; set; }
 
-    private bool Busy { get; set; }
-
-    private string BusyLabel { get; set; } = "";
-
-    private string? ErrorTitle { get; set; }
-
-    internal string? Error { get; private set; }
 
     protected override Task OnInitializedAsync() => RunAsync("Loading your tokens…", "Could not list your tokens:", LoadAsync);
 
@@ -69,30 +66,11 @@ public partial class TokensPanel
         }
         catch (JSException ex)
         {
-            ErrorTitle = "Could not copy (select the token and copy it by hand):";
-            Error = ex.Message;
+            Work.Fail("Could not copy (select the token and copy it by hand):", ex.Message);
         }
     }
 
-    private async Task RunAsync(string label, string errorTitle, Func<Task> work)
-    {
-        Busy = true;
-        BusyLabel = label;
-        Error = null;
-        try
-        {
-            await work();
-        }
-        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException)
-        {
-            ErrorTitle = errorTitle;
-            Error = ex.Message;
-        }
-        finally
-        {
-            Busy = false;
-        }
-    }
+    private Task RunAsync(string label, string errorTitle, Func<Task> work) => Work.RunAsync(label, errorTitle, work, StateHasChanged);
 
     private string State(ApiTokenSummary token) =>
         token.RevokedAt is not null ? "revoked" : token.ExpiresAt <= Clock.GetUtcNow() ? "expired" : "active";

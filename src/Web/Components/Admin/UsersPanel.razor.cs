@@ -1,3 +1,4 @@
+using ContainerConsole.Web.Model;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Components;
 
@@ -6,6 +7,9 @@ namespace ContainerConsole.Web.Components.Admin;
 /// <summary>Every user, for an admin: create, change role, reset password, delete.</summary>
 public partial class UsersPanel
 {
+    /// <summary>The change under way, or the last one\'s failure.</summary>
+    internal PageWork Work { get; } = new();
+
     [Inject]
     private IUserAdmin UserAdmin { get; set; } = default!;
 
@@ -21,13 +25,6 @@ public partial class UsersPanel
 
     private string? ConfirmDelete { get; set; }
 
-    private bool Busy { get; set; }
-
-    private string BusyLabel { get; set; } = "";
-
-    private string? ErrorTitle { get; set; }
-
-    internal string? Error { get; private set; }
 
     protected override Task OnInitializedAsync() => RunAsync("Loading users…", "Could not list the users:", LoadAsync);
 
@@ -65,23 +62,5 @@ public partial class UsersPanel
         await LoadAsync();
     });
 
-    private async Task RunAsync(string label, string errorTitle, Func<Task> work)
-    {
-        Busy = true;
-        BusyLabel = label;
-        Error = null;
-        try
-        {
-            await work();
-        }
-        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException)
-        {
-            ErrorTitle = errorTitle;
-            Error = ex.Message;
-        }
-        finally
-        {
-            Busy = false;
-        }
-    }
+    private Task RunAsync(string label, string errorTitle, Func<Task> work) => Work.RunAsync(label, errorTitle, work, StateHasChanged);
 }

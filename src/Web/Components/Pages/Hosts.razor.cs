@@ -1,3 +1,4 @@
+using ContainerConsole.Web.Model;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Components;
 
@@ -6,6 +7,9 @@ namespace ContainerConsole.Web.Components.Pages;
 /// <summary>The configured agents with their health and engine version; an admin registers and removes them.</summary>
 public partial class Hosts
 {
+    /// <summary>The change under way, or the last one\'s failure.</summary>
+    internal PageWork Work { get; } = new();
+
     [Inject]
     private IHostsService HostsService { get; set; } = default!;
 
@@ -21,15 +25,8 @@ public partial class Hosts
 
     internal HostForm Form { get; } = new();
 
-    internal bool Busy { get; private set; }
-
-    private string BusyLabel { get; set; } = "";
-
     private int? ConfirmRemove { get; set; }
 
-    private string? ChangeErrorTitle { get; set; }
-
-    internal string? ChangeError { get; private set; }
 
     protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -57,25 +54,7 @@ public partial class Hosts
         });
     }
 
-    private async Task RunAsync(string label, string errorTitle, Func<Task> change)
-    {
-        Busy = true;
-        BusyLabel = label;
-        ChangeError = null;
-        try
-        {
-            await change();
-        }
-        catch (Exception ex) when (ex is ConsoleAccessDeniedException or ConsoleOperationException)
-        {
-            ChangeErrorTitle = errorTitle;
-            ChangeError = ex.Message;
-        }
-        finally
-        {
-            Busy = false;
-        }
-    }
+    private Task RunAsync(string label, string errorTitle, Func<Task> change) => Work.RunAsync(label, errorTitle, change, StateHasChanged);
 
     private static string StateText(HostState state) => state switch
     {
