@@ -69,15 +69,25 @@ public sealed class LiveStreamTests : IDisposable
             }
         });
         Assert.Contains("unauthorized", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("your role (viewer) may not open terminals", refused.Message, StringComparison.Ordinal);
 
         await using var progress = await HubClient.ConnectAsync(server, "progress", token);
-        await Assert.ThrowsAsync<HubException>(async () =>
+        var pullRefused = await Assert.ThrowsAsync<HubException>(async () =>
         {
             await foreach (var _ in progress.StreamAsync<ProgressMessage>("Pull", "local", "busybox", "latest"))
             {
             }
         });
+        Assert.Contains("may not pull images", pullRefused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(agent.Requests, r => r.StartsWith("/images/create", StringComparison.Ordinal) || r.Contains("/exec", StringComparison.Ordinal));
+
+        // Both refusals are in the audit log, with who, what and where, as the REST API's refusals are.
+        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?result=denied");
+        var denied = audit.GetProperty("items").EnumerateArray()
+            .Select(e => (Action: e.GetProperty("action").GetString(), User: e.GetProperty("user").GetString(), Host: e.GetProperty("host").GetString(), Target: e.GetProperty("target").GetString()))
+            .ToList();
+        Assert.Contains(("terminal.open", "vera", "local", Web), denied);
+        Assert.Contains(("image.pull", "vera", "local", "busybox"), denied);
     }
 
     [Fact]

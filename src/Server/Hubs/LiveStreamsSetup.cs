@@ -8,7 +8,11 @@ public static class LiveStreamsSetup
     /// <summary>SignalR hubs and their shared feeds, the metric sampler and rollup, and the figures /metrics exports.</summary>
     public static IServiceCollection AddLiveStreamsAndMetrics(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSignalR(hub => hub.AddFilter<HubConnectionCounter>())
+        services.AddSignalR(hub =>
+            {
+                hub.AddFilter<HubConnectionCounter>();
+                hub.AddFilter<HubRoleFilter>();
+            })
             .AddHubOptions<ProgressHub>(hub => hub.MaximumReceiveMessageSize = ProgressHub.MaxMessageBytes); // upload chunks
         services.AddSingleton<HubConnectionCounter>();
         services.AddSingleton<LiveFeeds>();

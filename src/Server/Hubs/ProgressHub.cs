@@ -32,7 +32,7 @@ public sealed class ProgressHub(LiveFeeds feeds, HubAudit audit, ILogger<Progres
     public const int MaxMessageBytes = 128 * 1024;
 
     /// <summary>Pulls <paramref name="image"/> (with <paramref name="tag"/>, or the tag in the reference) on <paramref name="host"/>.</summary>
-    [Authorize(Policy = Policies.Operate)]
+    [HubRole(Policies.Operate, ProgressAudit.PullAction, "pull images")]
     public IAsyncEnumerable<ProgressMessage> Pull(string host, string image, string? tag, CancellationToken cancellationToken)
     {
         var agent = feeds.Host(host);
@@ -51,7 +51,7 @@ public sealed class ProgressHub(LiveFeeds feeds, HubAudit audit, ILogger<Progres
     /// into <paramref name="host"/>; the messages are the agent's load output (<see cref="ProgressMessage.Stream"/>,
     /// e.g. <c>Loaded image: app:1</c>, with <see cref="ProgressMessage.ImageId"/> when it names an id).
     /// </summary>
-    [Authorize(Policy = Policies.Operate)]
+    [HubRole(Policies.Operate, ProgressAudit.LoadAction, "load images")]
     public IAsyncEnumerable<ProgressMessage> Load(string host, IAsyncEnumerable<byte[]> archive, CancellationToken cancellationToken)
     {
         var agent = feeds.Host(host);
@@ -67,7 +67,7 @@ public sealed class ProgressHub(LiveFeeds feeds, HubAudit audit, ILogger<Progres
     /// <c>Step 1/2 : FROM ...</c>, the steps' own output) and, at the end, the image id (<see cref="ProgressMessage.ImageId"/>)
     /// or the error.
     /// </summary>
-    [Authorize(Policy = Policies.Operate)]
+    [HubRole(Policies.Operate, ProgressAudit.BuildAction, "build images")]
     public IAsyncEnumerable<ProgressMessage> Build(string host, BuildOptions options, IAsyncEnumerable<byte[]> context, CancellationToken cancellationToken)
     {
         var agent = feeds.Host(host);

@@ -24,7 +24,7 @@ public sealed class TerminalHub(LiveFeeds feeds, HubAudit audit, TimeProvider ti
 
     public const string CloseAction = "terminal.close";
 
-    [Authorize(Policy = Policies.Operate)]
+    [HubRole(Policies.Operate, OpenAction, "open terminals")]
     public async IAsyncEnumerable<string> Open(
         string host,
         string container,
