@@ -145,7 +145,8 @@ public sealed class ResponsivenessEndToEndTests(ITestOutputHelper output)
                 const s = document.querySelector(scroller);
                 s.scrollBy(0, toTop ? -s.clientHeight * 3 : s.clientHeight * 3);
                 const shown = [...s.querySelectorAll(items)].map(e => e.textContent.trim());
-                return { found: shown.includes(text), first: shown[0] ?? '', last: shown[shown.length - 1] ?? '', top: s.scrollTop, height: s.scrollHeight };
+                return { found: shown.includes(text), first: shown[0] ?? '', last: shown[shown.length - 1] ?? '', top: s.scrollTop, height: s.scrollHeight,
+                         spacers: [...s.querySelectorAll('[style*=height]')].map(e => e.tagName + ' ' + e.getAttribute('style') + ' ' + e.offsetHeight) };
             }
             """;
         var deadline = DateTime.UtcNow.AddSeconds(30);
