@@ -1,6 +1,7 @@
 using System.Globalization;
 using ContainerConsole.Web.Services;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace ContainerConsole.Web.Components.Pages;
 
@@ -11,6 +12,10 @@ public partial class ContainerDetail
 
     /// <summary>Tabs an operator gets besides: a viewer would only be refused by the hub.</summary>
     private static readonly (string Key, string Title)[] OperatorTabs = [("terminal", "Terminal"), ("commit", "Commit")];
+
+    // The tab buttons, for moving focus with the arrow keys (WAI-ARIA tabs pattern, roving tabindex).
+    private readonly Dictionary<string, ElementReference> _tabButtons = [];
+    private bool _focusActiveTab;
 
     private IEnumerable<(string Key, string Title)> Tabs => Rights.CanOperate ? CommonTabs.Concat(OperatorTabs) : CommonTabs;
 
@@ -97,6 +102,35 @@ public partial class ContainerDetail
         finally
         {
             Busy = false;
+        }
+    }
+
+    /// <summary>Left/Right (wrapping), Home and End select and focus another tab; selection follows focus.</summary>
+    internal void OnTabKeyDown(KeyboardEventArgs e)
+    {
+        var keys = Tabs.Select(t => t.Key).ToList();
+        var index = keys.IndexOf(ActiveTab);
+        int? next = e.Key switch
+        {
+            "ArrowRight" => (index + 1) % keys.Count,
+            "ArrowLeft" => (index - 1 + keys.Count) % keys.Count,
+            "Home" => 0,
+            "End" => keys.Count - 1,
+            _ => null,
+        };
+        if (next is { } target)
+        {
+            ActiveTab = keys[target];
+            _focusActiveTab = true;
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_focusActiveTab && _tabButtons.TryGetValue(ActiveTab, out var button))
+        {
+            _focusActiveTab = false;
+            await button.FocusAsync();
         }
     }
 

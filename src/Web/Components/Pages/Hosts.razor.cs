@@ -48,9 +48,10 @@ public partial class Hosts
     {
         await RunAsync($"Removing {host.Name}…", $"Could not remove {host.Name}:", async () =>
         {
+            // The dialog closes at once: a refusal shows as the page's error, not behind a modal.
+            ConfirmRemove = null;
             await HostAdmin.RemoveAsync(host.Id, host.Name, CancellationToken.None);
             HostList = [.. HostList.Where(h => h.Id != host.Id)];
-            ConfirmRemove = null;
         });
     }
 
