@@ -11,13 +11,13 @@ using ContainersPage = ContainerConsole.Web.Components.Pages.Containers;
 namespace ContainerConsole.Web.Tests;
 
 /// <summary>
-/// Large lists stay cheap because only the rows in view are rendered: these check that (500 containers, 100k log
+/// Large lists stay cheap because only a page of rows, or the log lines in view, are rendered: these check that (500 containers, 100k log
 /// lines) and print how long rendering took, for the record; timings are reported, never asserted.
 /// </summary>
 public sealed class RenderMeasurements(ITestOutputHelper output) : BunitContext
 {
     [Fact]
-    public void Five_hundred_containers_render_only_the_rows_in_view()
+    public void Five_hundred_containers_render_one_page_of_rows_until_more_are_asked_for()
     {
         var containers = Enumerable.Range(0, 500)
             .Select(i => TestContainers.Make($"c{i:D3}", host: $"h{i % 3}", state: i % 4 == 0 ? "exited" : "running", image: $"img{i % 7}:1"))
@@ -41,7 +41,10 @@ public sealed class RenderMeasurements(ITestOutputHelper output) : BunitContext
 
         var rendered = page.FindAll("tbody td.name").Count;
         output.WriteLine($"500 containers: first render {first.TotalMilliseconds:0} ms, search {filtered.TotalMilliseconds:0} ms, sort {sorted.TotalMilliseconds:0} ms, rows in the DOM {rendered}");
-        Assert.InRange(rendered, 1, 499);
+        Assert.Equal(ContainersPage.PageSize, rendered);
+
+        page.FindAll("button").Single(b => b.TextContent == "Show all").Click();
+        Assert.Equal(500, page.FindAll("tbody td.name").Count);
     }
 
     [Fact]

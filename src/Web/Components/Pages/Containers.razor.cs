@@ -50,6 +50,22 @@ public partial class Containers
     /// <summary>The rows shown: the feed's containers through the search, filters and sort order.</summary>
     internal List<ContainerSummary> Rows => _rows;
 
+    /// <summary>
+    /// Rows rendered at once: the table shows pages of rows rather than Blazor's Virtualize, which in a table in
+    /// chromium stopped loading rows after its first batch (its spacer row was placed past the scroll area's end), so
+    /// rows beyond the first 120 of 500 could not be reached by scrolling.
+    /// </summary>
+    internal const int PageSize = 200;
+
+    internal int Shown { get; private set; } = PageSize;
+
+    /// <summary>The prerendered page (no script yet to page with) has every row.</summary>
+    private IEnumerable<ContainerSummary> ShownRows => RendererInfo.IsInteractive ? _rows.Take(Shown) : _rows;
+
+    private void ShowMore() => Shown += PageSize;
+
+    private void ShowAll() => Shown = Math.Max(Shown, _rows.Count);
+
     internal ContainerQuery Query
     {
         get => _query;
