@@ -21,8 +21,8 @@ public sealed class AgentSystemPathsTests
         Assert.Equal("null null", agent.DockerOk("inspect", "-f", "{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}", "privileged").Trim());
         Assert.Equal("[] []", agent.DockerOk("inspect", "-f", "{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}", "unconfined").Trim());
 
-        // What inspect says is what the container gets: a masked file reads empty, an unmasked one does not.
-        const string script = "wc -c < /proc/timer_list; touch /proc/sys/x 2>&1 | grep -c Read-only; true";
+        // What inspect says is what the container gets: a masked file reads empty, /proc/sys is mounted read-only; unconfined, neither.
+        const string script = "wc -c < /proc/timer_list; grep -c ' /proc/sys proc ro,' /proc/mounts; true";
         Assert.Equal(["0", "1"], Lines(agent.DockerOk("run", "--rm", "pathbox:1", "sh", "-c", script)));
         var unconfined = Lines(agent.DockerOk("run", "--rm", "--security-opt", "systempaths=unconfined", "pathbox:1", "sh", "-c", script));
         Assert.NotEqual("0", unconfined[0]);
