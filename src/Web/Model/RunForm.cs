@@ -141,7 +141,7 @@ public sealed class RunForm
             errors[WorkingDirField] = $"The working directory '{workingDir}' must be an absolute path.";
         }
 
-        var aliases = NetworkAliasesText.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var aliases = Names(NetworkAliasesText);
         if (aliases.Count > 0 && Blank(Network) is null)
         {
             errors[Networks] = "Network aliases need a network chosen: the default bridge gives containers no extra names.";
@@ -306,8 +306,11 @@ public sealed class RunForm
 
     private static string? Blank(string text) => text.Trim() is { Length: > 0 } t ? t : null;
 
-    private static List<string> List(string text) =>
-        [.. text.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant())];
+    /// <summary>Words separated by commas, spaces or lines.</summary>
+    private static List<string> Names(string text) =>
+        [.. text.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static List<string> List(string text) => [.. Names(text).Select(c => c.ToUpperInvariant())];
 
     private static List<string>? Words(string text, string field, Dictionary<string, string> errors)
     {
