@@ -61,7 +61,8 @@ public sealed class ConsoleContainerRunner(ConsoleGate gate, AgentRegistry agent
         request.Env is { Count: > 0 } env ? env.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value) : null,
         request.Ports?.Select(p => new PortSpec(p.ContainerPort, p.Protocol, p.HostPort, p.HostIp)).ToList(),
         request.Volumes is { Count: > 0 } volumes ? volumes : null,
-        Networks: request.Network is { } network ? [new NetworkSpec(network)] : null,
+        Mounts: request.Mounts?.Select(m => new MountSpec(m.Type, m.Source, m.Target, m.ReadOnly)).ToList(),
+        Networks: request.Network is { } network ? [new NetworkSpec(network, request.NetworkAliases)] : null,
         Memory: request.Memory,
         Cpus: request.Cpus,
         PidsLimit: request.PidsLimit,
@@ -73,6 +74,7 @@ public sealed class ConsoleContainerRunner(ConsoleGate gate, AgentRegistry agent
         CapDrop: request.CapDrop is { Count: > 0 } drop ? drop : null,
         ReadOnly: request.ReadOnly ? true : null,
         User: request.User,
+        WorkingDir: request.WorkingDir,
         Labels: request.Labels is { Count: > 0 } labels ? labels.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value) : null,
         Tty: request.Tty ? true : null,
         Hostname: request.Hostname);

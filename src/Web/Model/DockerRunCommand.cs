@@ -25,6 +25,7 @@ public static class DockerRunCommand
         Option("--name", request.Name);
         Option("--hostname", request.Hostname);
         Option("--user", request.User);
+        Option("--workdir", request.WorkingDir);
         if (request.Tty)
         {
             args.Add("-t");
@@ -55,7 +56,17 @@ public static class DockerRunCommand
             Option("-v", volume);
         }
 
+        foreach (var mount in request.Mounts ?? [])
+        {
+            Option("--mount", Mount(mount));
+        }
+
         Option("--network", request.Network);
+        foreach (var alias in request.NetworkAliases ?? [])
+        {
+            Option("--network-alias", alias);
+        }
+
         Option("--memory", request.Memory);
         Option("--cpus", request.Cpus?.ToString(CultureInfo.InvariantCulture));
         Option("--pids-limit", request.PidsLimit?.ToString(CultureInfo.InvariantCulture));
@@ -93,6 +104,27 @@ public static class DockerRunCommand
         args.Add(request.Image);
         args.AddRange((request.Entrypoint ?? []).Skip(1).Concat(request.Cmd ?? []));
         return args;
+    }
+
+    /// <summary>
+    /// A mount in <c>--mount</c>'s comma-separated <c>key=value</c> form; a field holding a comma or a quote is
+    /// quoted as a CSV field, as docker reads that flag.
+    /// </summary>
+    internal static string Mount(RunMount mount)
+    {
+        var fields = new List<string> { "type=" + mount.Type };
+        if (mount.Source is { Length: > 0 } source)
+        {
+            fields.Add("source=" + source);
+        }
+
+        fields.Add("target=" + mount.Target);
+        if (mount.ReadOnly)
+        {
+            fields.Add("readonly");
+        }
+
+        return string.Join(',', fields.Select(f => f.IndexOfAny([',', '"']) >= 0 ? '"' + f.Replace("\"", "\"\"", StringComparison.Ordinal) + '"' : f));
     }
 
     /// <summary>A Go duration as docker's flags take it (<c>30s</c>, <c>1m30s</c>, <c>500ms</c>).</summary>

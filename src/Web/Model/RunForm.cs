@@ -29,6 +29,8 @@ public sealed class RunForm
     public const string Networks = "networks";
     public const string UserField = "user";
     public const string HostnameField = "hostname";
+    public const string Mounts = "mounts";
+    public const string WorkingDirField = "workingDir";
 
     /// <summary>The form field a server validation key (<c>ports[0].hostPort</c>, <c>env.PATH</c>) belongs to.</summary>
     public static string FieldOf(string key)
@@ -62,6 +64,13 @@ public sealed class RunForm
     public string LabelsText { get; set; } = "";
     public string Hostname { get; set; } = "";
     public bool Tty { get; set; }
+    public string WorkingDir { get; set; } = "";
+
+    /// <summary>Extra names on the chosen network, comma or space separated.</summary>
+    public string NetworkAliasesText { get; set; } = "";
+
+    /// <summary>The <c>--mount</c> rows, in the order shown.</summary>
+    public List<MountRow> MountRows { get; } = [];
 
     /// <summary>The request these fields describe, or the fields that cannot be read with why.</summary>
     public (RunRequest? Request, Dictionary<string, string> Errors) Read()
@@ -75,6 +84,13 @@ public sealed class RunForm
 
         var cmd = Words(CommandText, Command, errors);
         var entrypoint = Words(EntrypointText, Entrypoint, errors);
+        if (entrypoint is { Count: > 1 })
+        {
+            // docker run's --entrypoint is one word and the rest goes before the command: send what that line does.
+            cmd = [.. entrypoint.Skip(1), .. cmd ?? []];
+            entrypoint = [entrypoint[0]];
+        }
+
         var env = Pairs(EnvText, Env, "NAME=value", errors);
         var labels = Pairs(LabelsText, Labels, "key=value", errors);
         var ports = new List<RunPort>();
@@ -98,6 +114,37 @@ public sealed class RunForm
             {
                 errors[Volumes] = $"'{volume}' is not a volume: use SOURCE:/container/path[:ro|rw], SOURCE a volume name or an absolute host path.";
             }
+        }
+
+        var mounts = new List<RunMount>();
+        var mountProblems = new List<string>();
+        for (var i = 0; i < MountRows.Count; i++)
+        {
+            if (MountRows[i].Problem() is { } problem)
+            {
+                mountProblems.Add($"Mount {i + 1}: {problem}");
+            }
+            else
+            {
+                mounts.Add(MountRows[i].ToMount());
+            }
+        }
+
+        if (mountProblems.Count > 0)
+        {
+            errors[Mounts] = string.Join(" ", mountProblems);
+        }
+
+        var workingDir = Blank(WorkingDir);
+        if (workingDir is not null && !workingDir.StartsWith('/'))
+        {
+            errors[WorkingDirField] = $"The working directory '{workingDir}' must be an absolute path.";
+        }
+
+        var aliases = Names(NetworkAliasesText);
+        if (aliases.Count > 0 && Blank(Network) is null)
+        {
+            errors[Networks] = "Network aliases need a network chosen: the default bridge gives containers no extra names.";
         }
 
         var cpus = Number<double>(CpusText, Cpus, "a number of cores, e.g. 0.5", errors, s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null);
@@ -147,7 +194,10 @@ public sealed class RunForm
             Blank(User),
             labels,
             Blank(Hostname),
-            Tty), errors);
+            Tty,
+            mounts.Count > 0 ? mounts : null,
+            workingDir,
+            aliases.Count > 0 ? aliases : null), errors);
     }
 
     /// <summary>Reads <c>[host-ip:][host-port:]container-port[/protocol]</c>; IPv6 host addresses in brackets.</summary>
@@ -256,8 +306,11 @@ public sealed class RunForm
 
     private static string? Blank(string text) => text.Trim() is { Length: > 0 } t ? t : null;
 
-    private static List<string> List(string text) =>
-        [.. text.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant())];
+    /// <summary>Words separated by commas, spaces or lines.</summary>
+    private static List<string> Names(string text) =>
+        [.. text.Split([',', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static List<string> List(string text) => [.. Names(text).Select(c => c.ToUpperInvariant())];
 
     private static List<string>? Words(string text, string field, Dictionary<string, string> errors)
     {

@@ -3,6 +3,9 @@ namespace ContainerConsole.Web.Services;
 /// <summary>A published port: <c>hostIp:hostPort:containerPort/protocol</c>; no host port means any free one.</summary>
 public sealed record RunPort(int ContainerPort, string Protocol = "tcp", int? HostPort = null, string? HostIp = null);
 
+/// <summary>A mount as <c>docker run --mount</c>: type <c>volume</c> (source a volume name, none for a new anonymous one), <c>bind</c> (source an absolute host path) or <c>tmpfs</c> (no source).</summary>
+public sealed record RunMount(string Type, string? Source, string Target, bool ReadOnly = false);
+
 /// <summary>A shell health check (Docker's <c>CMD-SHELL</c>) with its timings.</summary>
 public sealed record RunHealthCheck(string Command, TimeSpan? Interval = null, TimeSpan? Timeout = null, int? Retries = null, TimeSpan? StartPeriod = null);
 
@@ -30,7 +33,10 @@ public sealed record RunRequest(
     string? User = null,
     IReadOnlyList<KeyValuePair<string, string>>? Labels = null,
     string? Hostname = null,
-    bool Tty = false);
+    bool Tty = false,
+    IReadOnlyList<RunMount>? Mounts = null,
+    string? WorkingDir = null,
+    IReadOnlyList<string>? NetworkAliases = null);
 
 /// <summary>What the run dialog offers on a host: its tagged images (for suggestions) and its networks.</summary>
 public sealed record RunChoices(IReadOnlyList<string> Images, IReadOnlyList<string> Networks);

@@ -83,6 +83,7 @@ public sealed class ContainerWorkEndToEndTests
             await Browser.ScreenshotAsync(resources, "13-container-processes");
             await resources.GetByRole(AriaRole.Tab, new() { Name = "Security" }).ClickAsync();
             await Assertions.Expect(resources.Locator("dl.security")).ToContainTextAsync("Masked paths");
+            await Assertions.Expect(resources.Locator("dl.security")).ToContainTextAsync("/proc/kcore"); // the agent's inspect reports them now
             await Browser.ScreenshotAsync(resources, "14-container-security");
             await resources.GetByRole(AriaRole.Tab, new() { Name = "Systemd unit" }).ClickAsync();
             await Assertions.Expect(resources.Locator("pre.unit")).ToContainTextAsync("--name e2e-run --hostname e2e-shell");

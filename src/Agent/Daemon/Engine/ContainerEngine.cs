@@ -110,6 +110,14 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                 HostConfig = req.HostConfig ?? new HostConfig(),
                 Args = args,
             };
+            if ((c.HostConfig.MaskedPaths ?? []).Concat(c.HostConfig.ReadonlyPaths ?? []).FirstOrDefault(p => !p.StartsWith('/')) is { } relative)
+                throw EngineException.BadRequest($"masked and read-only paths must be absolute: \"{relative}\"");
+            if (!c.HostConfig.Privileged)
+            {
+                // Stored as dockerd stores them, so inspect reports what the container gets.
+                c.HostConfig.MaskedPaths ??= [.. DefaultSpec.MaskedPaths];
+                c.HostConfig.ReadonlyPaths ??= [.. DefaultSpec.ReadonlyPaths];
+            }
             c.Name = name ?? NameGenerator.Generate(n => _containers.Values.Any(x => x.Name == n));
             ContainerLabels labels;
             try

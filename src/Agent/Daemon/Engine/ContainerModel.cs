@@ -65,6 +65,10 @@ public sealed class HostConfig : Resources
     public List<string>? SecurityOpt { get; set; }
     public bool ReadonlyRootfs { get; set; }
     public bool Privileged { get; set; }
+    /// <summary>Paths hidden in the container; filled with the defaults at create unless privileged, as dockerd does (an empty list, docker's systempaths=unconfined, hides none).</summary>
+    public List<string>? MaskedPaths { get; set; }
+    /// <summary>Paths made read-only in the container; filled like <see cref="MaskedPaths"/>.</summary>
+    public List<string>? ReadonlyPaths { get; set; }
     public bool AutoRemove { get; set; }
     public bool? OomKillDisable { get; set; }
     public string? NetworkMode { get; set; }

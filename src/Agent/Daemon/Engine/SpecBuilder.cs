@@ -38,6 +38,10 @@ public static class SpecBuilder
                 process.Env.Add("TERM=xterm"); // as docker does for a terminal
         }
 
+        if (hc.MaskedPaths is { } masked)
+            linux.MaskedPaths = [.. masked];
+        if (hc.ReadonlyPaths is { } readOnly)
+            linux.ReadonlyPaths = [.. readOnly];
         var caps = Capabilities(hc);
         process.Capabilities = new Capabilities { Bounding = caps, Effective = [.. caps], Permitted = [.. caps] };
         linux.Seccomp = DefaultSeccompProfile.For(caps);

@@ -94,6 +94,18 @@ public partial class RunDialog : IDisposable
         _errors = errors;
     }
 
+    private void AddMount()
+    {
+        Form.MountRows.Add(new MountRow());
+        Changed();
+    }
+
+    private void RemoveMount(MountRow row)
+    {
+        Form.MountRows.Remove(row);
+        Changed();
+    }
+
     internal string? ErrorOf(string field) => _errors.GetValueOrDefault(field);
 
     private string? Invalid(string field) => _errors.ContainsKey(field) ? "true" : null;

@@ -40,6 +40,10 @@ public partial class Images
 
     protected override TimeSpan RefreshInterval => TimeSpan.FromSeconds(10);
 
+    /// <summary>Image events, and containers made or removed (an image's users).</summary>
+    protected override bool Concerns(ConsoleEvent e) =>
+        e.Type == "image" || (e.Type == "container" && e.Action is "create" or "destroy");
+
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
     private PageWork Work { get; } = new();

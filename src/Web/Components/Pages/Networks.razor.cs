@@ -27,6 +27,10 @@ public partial class Networks
 
     protected override TimeSpan RefreshInterval => TimeSpan.FromSeconds(10);
 
+    /// <summary>Network events (connects and disconnects among them), and containers made or removed.</summary>
+    protected override bool Concerns(ConsoleEvent e) =>
+        e.Type == "network" || (e.Type == "container" && e.Action is "create" or "destroy");
+
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
     private PageWork Work { get; } = new();

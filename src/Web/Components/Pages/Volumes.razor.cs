@@ -21,6 +21,10 @@ public partial class Volumes
 
     protected override TimeSpan RefreshInterval => TimeSpan.FromSeconds(10);
 
+    /// <summary>Volume events, and containers made or removed (a volume's users).</summary>
+    protected override bool Concerns(ConsoleEvent e) =>
+        e.Type == "volume" || (e.Type == "container" && e.Action is "create" or "destroy");
+
     internal ConsoleRights Rights { get; private set; } = ConsoleRights.None;
 
     private PageWork Work { get; } = new();

@@ -57,7 +57,8 @@ public abstract class PollingComponentBase : ComponentBase, IAsyncDisposable
         }
     }
 
-    private async Task RefreshAsync()
+    /// <summary>Loads the data now (as a poll does), keeping the error or the time of the load.</summary>
+    protected async Task RefreshAsync()
     {
         try
         {
