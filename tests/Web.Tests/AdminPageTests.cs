@@ -221,6 +221,27 @@ public sealed class AdminPageTests : BunitContext
     }
 
     [Fact]
+    public void An_admin_disables_and_enables_a_user_but_not_the_last_admin()
+    {
+        _users.Users.Add(new UserAccount("2", "vera", "viewer", DateTimeOffset.UnixEpoch));
+        UseServices(AdminRights.Admin);
+        var panel = Render<Users>().FindComponent<UsersPanel>();
+
+        panel.WaitForElement("button[aria-label='Disable user vera']").Click();
+        panel.WaitForAssertion(() => Assert.NotNull(panel.Find("button[aria-label='Enable user vera']")));
+        Assert.Equal("disabled", panel.Find("tr.disabled-user .status-text").TextContent);
+        Assert.Equal(["disable 2"], _users.Calls);
+
+        panel.Find("button[aria-label='Disable user admin']").Click();
+        panel.WaitForAssertion(() => Assert.Contains("last admin", panel.Find(".error-display").TextContent, StringComparison.Ordinal));
+        Assert.False(_users.Users.Single(u => u.UserName == "admin").Disabled);
+
+        panel.Find("button[aria-label='Enable user vera']").Click();
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("tr.disabled-user")));
+        Assert.Equal(["disable 2", "disable 1", "enable 2"], _users.Calls);
+    }
+
+    [Fact]
     public void The_audit_page_filters_by_source_pages_and_offers_export_to_an_admin_only()
     {
         var records = Enumerable.Range(1, 60).Select(i => new AuditRecord(i, DateTimeOffset.UnixEpoch.AddMinutes(i), i % 2 == 0 ? "ui" : "api", "admin", "console",

@@ -190,6 +190,26 @@ public sealed class PageTests : BunitContext
         Assert.Equal("line 251", view.Instance.Buffer[99].Text);
     }
 
+    [Fact]
+    public void The_log_view_reads_since_and_until_in_the_browsers_time_zone()
+    {
+        var logs = new FakeLogFeed([]);
+        UseServices(FakeAccess.Viewer, Feed(), logs);
+        JSInterop.SetupModule("./_content/ContainerConsole.Web/logview.js").Setup<int>("utcOffsetMinutes").SetResult(-330);
+
+        var view = Render<LogView>(p => p.Add(x => x.Host, "h1").Add(x => x.ContainerId, "abc"));
+        view.WaitForAssertion(() => Assert.Equal("(UTC-05:30)", view.Find(".tz-note").TextContent));
+
+        view.Find("input[aria-label='Only lines since this time']").Change("2026-03-01T08:00:00");
+        view.Find("input[aria-label='Only lines until this time']").Change("2026-03-01T09:30:00");
+        view.FindAll("button").Single(b => b.TextContent == "Load").Click();
+
+        view.WaitForAssertion(() => Assert.Equal(2, logs.Queries.Count));
+        Assert.Null(logs.Queries[0].Since);
+        Assert.Equal(new DateTimeOffset(2026, 3, 1, 13, 30, 0, TimeSpan.Zero), logs.Queries[1].Since);
+        Assert.Equal(new DateTimeOffset(2026, 3, 1, 15, 0, 0, TimeSpan.Zero), logs.Queries[1].Until);
+    }
+
     private static string[] RowNames(IRenderedComponent<ContainersPage> page) =>
         page.FindAll("tbody td.name").Select(td => td.TextContent.Trim()).ToArray();
 }

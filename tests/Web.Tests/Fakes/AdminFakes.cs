@@ -66,6 +66,20 @@ public sealed class FakeUserAdmin : IUserAdmin
         return Task.CompletedTask;
     }
 
+    /// <summary>Refuses to disable the last enabled admin, as the store does.</summary>
+    public Task SetDisabledAsync(string id, bool disabled, CancellationToken cancellationToken)
+    {
+        Calls.Add($"{(disabled ? "disable" : "enable")} {id}");
+        var i = Users.FindIndex(u => u.Id == id);
+        if (disabled && Users[i].Role == "admin" && Users.Count(u => u.Role == "admin" && !u.Disabled) <= 1)
+        {
+            throw new ConsoleOperationException("This is the last admin; make another user admin first.");
+        }
+
+        Users[i] = Users[i] with { Disabled = disabled };
+        return Task.CompletedTask;
+    }
+
     public Task ResetPasswordAsync(string id, string password, CancellationToken cancellationToken)
     {
         Calls.Add($"password {id}");

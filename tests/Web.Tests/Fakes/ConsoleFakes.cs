@@ -61,8 +61,11 @@ public sealed class FakeDetails : IContainerDetailsService
 /// <summary>Lines the test gives, then (when following) nothing until cancelled.</summary>
 public sealed class FakeLogFeed(IReadOnlyList<LogLine> lines) : ILogFeed
 {
+    public List<LogQuery> Queries { get; } = [];
+
     public async IAsyncEnumerable<LogLine> ReadAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        Queries.Add(query);
         foreach (var line in lines)
         {
             yield return line;
