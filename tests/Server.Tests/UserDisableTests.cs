@@ -101,7 +101,7 @@ public sealed class UserDisableTests : IDisposable
         }
 
         var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?action=PATCH%20/api/v1/users/%7Bid%7D")).GetProperty("items").EnumerateArray().ToList();
-        Assert.Equal(["failed", "failed", "failed", "success"], audit.Select(e => e.GetProperty("result").GetString()).Order().ToArray());
+        Assert.Equal(["failed", "failed", "failed", "success"], audit.Select(e => e.GetProperty("result").GetString()!).Order().ToArray());
         Assert.Contains(audit, e => e.GetProperty("target").GetString() == ada && e.GetProperty("result").GetString() == "success");
     }
 }

@@ -202,12 +202,11 @@ public sealed class PageTests : BunitContext
 
         view.Find("input[aria-label='Only lines since this time']").Change("2026-03-01T08:00:00");
         view.Find("input[aria-label='Only lines until this time']").Change("2026-03-01T09:30:00");
-        view.FindAll("button").Single(b => b.TextContent == "Load").Click();
-
-        view.WaitForAssertion(() => Assert.Equal(2, logs.Queries.Count));
-        Assert.Null(logs.Queries[0].Since);
-        Assert.Equal(new DateTimeOffset(2026, 3, 1, 13, 30, 0, TimeSpan.Zero), logs.Queries[1].Since);
-        Assert.Equal(new DateTimeOffset(2026, 3, 1, 15, 0, 0, TimeSpan.Zero), logs.Queries[1].Until);
+        // The download link carries the query the next load uses: the instants typed, read at UTC-05:30.
+        view.WaitForAssertion(() => Assert.Equal(
+            "console/logs/h1/abc?since=2026-03-01T13:30:00Z&until=2026-03-01T15:00:00Z",
+            view.Find("a[download]").GetAttribute("href")));
+        Assert.Null(Assert.Single(logs.Queries).Since);
     }
 
     private static string[] RowNames(IRenderedComponent<ContainersPage> page) =>

@@ -74,7 +74,8 @@ public sealed class FakeLogFeed(IReadOnlyList<LogLine> lines) : ILogFeed
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 
-    public string DownloadUrl(LogQuery query, bool timestamps) => $"console/logs/{query.Host}/{query.Id}";
+    public string DownloadUrl(LogQuery query, bool timestamps) =>
+        $"console/logs/{query.Host}/{query.Id}" + (query.Since is { } since ? $"?since={since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}&until={query.Until?.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" : "");
 }
 
 public static class TestContainers
