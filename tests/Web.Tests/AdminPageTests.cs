@@ -176,6 +176,34 @@ public sealed class AdminPageTests : BunitContext
     }
 
     [Fact]
+    public void An_admin_edits_a_hosts_name_address_and_tls_files()
+    {
+        var host = new HostStatus(3, "build", "tcp://127.0.0.1:2375", false, HostState.Unreachable, null, "refused", DateTimeOffset.UnixEpoch);
+        UseServices(AdminRights.Admin, hosts: host);
+        var page = Render<Hosts>();
+
+        page.WaitForElement("button[aria-label='Edit host build']").Click();
+        Assert.Equal("Edit host build", page.Find("details.register summary").TextContent);
+        Assert.Equal("tcp://127.0.0.1:2375", page.Find("#host-uri").GetAttribute("value"));
+
+        page.Find("#host-name").Change("build-1");
+        page.Find("#host-uri").Change("tcp://127.0.0.1:2376");
+        page.Find("#host-ca").Change("/etc/cc/ca.pem");
+        page.Find("#host-cert").Change("/etc/cc/cert.pem");
+        page.Find("#host-key").Change("/etc/cc/key.pem");
+        page.Find("form").Submit();
+
+        page.WaitForAssertion(() => Assert.Equal("build-1", page.Find("tbody .name").TextContent));
+        var (id, request) = Assert.Single(_hostAdmin.Updated);
+        Assert.Equal(3, id);
+        Assert.Equal("tcp://127.0.0.1:2376", request.Uri);
+        Assert.Equal("/etc/cc/key.pem", request.Key);
+        Assert.Empty(_hostAdmin.Registered);
+        Assert.Equal("Register a host", page.Find("details.register summary").TextContent);
+        Assert.Single(page.FindAll("tbody tr"));
+    }
+
+    [Fact]
     public void A_token_is_shown_once_and_revoked()
     {
         UseServices(FakeAccess.Viewer);

@@ -146,6 +146,14 @@ public sealed class FakeHostAdmin : IHostAdmin
         return Task.FromResult(new HostStatus(7, request.Name, request.Uri, request.MutualTls, HostState.Unreachable, null, "connection refused", DateTimeOffset.UnixEpoch));
     }
 
+    public List<(int Id, HostRegistrationRequest Request)> Updated { get; } = [];
+
+    public Task<HostStatus> UpdateAsync(int id, HostRegistrationRequest request, CancellationToken cancellationToken)
+    {
+        Updated.Add((id, request));
+        return Task.FromResult(new HostStatus(id, request.Name, request.Uri, request.MutualTls, HostState.Healthy, null, null, DateTimeOffset.UnixEpoch));
+    }
+
     public Task RemoveAsync(int id, string name, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
