@@ -83,7 +83,7 @@ public sealed class PostgresModelTests : IDisposable
 
         // PostgreSQL's migrations made the schema, not SQLite's and not EnsureCreated; nothing went to the data directory.
         Assert.Equal(
-            ["20261129121536_InitialSchema", "20261129125112_LoginLockouts"],
+            ["20261129121536_InitialSchema", "20261129125112_LoginLockouts", "20261129140443_UserDisabled"],
             await QueryAsync(postgres.ConnectionString, "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\" ORDER BY 1"));
         Assert.False(File.Exists(_temp.Combine("first/containerconsole.db")));
 

@@ -176,6 +176,34 @@ public sealed class AdminPageTests : BunitContext
     }
 
     [Fact]
+    public void An_admin_edits_a_hosts_name_address_and_tls_files()
+    {
+        var host = new HostStatus(3, "build", "tcp://127.0.0.1:2375", false, HostState.Unreachable, null, "refused", DateTimeOffset.UnixEpoch);
+        UseServices(AdminRights.Admin, hosts: host);
+        var page = Render<Hosts>();
+
+        page.WaitForElement("button[aria-label='Edit host build']").Click();
+        Assert.Equal("Edit host build", page.Find("details.register summary").TextContent);
+        Assert.Equal("tcp://127.0.0.1:2375", page.Find("#host-uri").GetAttribute("value"));
+
+        page.Find("#host-name").Change("build-1");
+        page.Find("#host-uri").Change("tcp://127.0.0.1:2376");
+        page.Find("#host-ca").Change("/etc/cc/ca.pem");
+        page.Find("#host-cert").Change("/etc/cc/cert.pem");
+        page.Find("#host-key").Change("/etc/cc/key.pem");
+        page.Find("form").Submit();
+
+        page.WaitForAssertion(() => Assert.Equal("build-1", page.Find("tbody .name").TextContent));
+        var (id, request) = Assert.Single(_hostAdmin.Updated);
+        Assert.Equal(3, id);
+        Assert.Equal("tcp://127.0.0.1:2376", request.Uri);
+        Assert.Equal("/etc/cc/key.pem", request.Key);
+        Assert.Empty(_hostAdmin.Registered);
+        Assert.Equal("Register a host", page.Find("details.register summary").TextContent);
+        Assert.Single(page.FindAll("tbody tr"));
+    }
+
+    [Fact]
     public void A_token_is_shown_once_and_revoked()
     {
         UseServices(FakeAccess.Viewer);
@@ -218,6 +246,27 @@ public sealed class AdminPageTests : BunitContext
         panel.Find("button[aria-label='Delete user otto']").Click();
         panel.FindAll("button").Single(b => b.TextContent == "Delete").Click();
         panel.WaitForAssertion(() => Assert.Single(panel.FindAll("td.user-name")));
+    }
+
+    [Fact]
+    public void An_admin_disables_and_enables_a_user_but_not_the_last_admin()
+    {
+        _users.Users.Add(new UserAccount("2", "vera", "viewer", DateTimeOffset.UnixEpoch));
+        UseServices(AdminRights.Admin);
+        var panel = Render<Users>().FindComponent<UsersPanel>();
+
+        panel.WaitForElement("button[aria-label='Disable user vera']").Click();
+        panel.WaitForAssertion(() => Assert.NotNull(panel.Find("button[aria-label='Enable user vera']")));
+        Assert.Equal("disabled", panel.Find("tr.disabled-user .status-text").TextContent);
+        Assert.Equal(["disable 2"], _users.Calls);
+
+        panel.Find("button[aria-label='Disable user admin']").Click();
+        panel.WaitForAssertion(() => Assert.Contains("last admin", panel.Find(".error-display").TextContent, StringComparison.Ordinal));
+        Assert.False(_users.Users.Single(u => u.UserName == "admin").Disabled);
+
+        panel.Find("button[aria-label='Enable user vera']").Click();
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("tr.disabled-user")));
+        Assert.Equal(["disable 2", "disable 1", "enable 2"], _users.Calls);
     }
 
     [Fact]

@@ -190,6 +190,25 @@ public sealed class PageTests : BunitContext
         Assert.Equal("line 251", view.Instance.Buffer[99].Text);
     }
 
+    [Fact]
+    public void The_log_view_reads_since_and_until_in_the_browsers_time_zone()
+    {
+        var logs = new FakeLogFeed([]);
+        UseServices(FakeAccess.Viewer, Feed(), logs);
+        JSInterop.SetupModule("./_content/ContainerConsole.Web/logview.js").Setup<int>("utcOffsetMinutes").SetResult(-330);
+
+        var view = Render<LogView>(p => p.Add(x => x.Host, "h1").Add(x => x.ContainerId, "abc"));
+        view.WaitForAssertion(() => Assert.Equal("(UTC-05:30)", view.Find(".tz-note").TextContent));
+
+        view.Find("input[aria-label='Only lines since this time']").Change("2026-03-01T08:00:00");
+        view.Find("input[aria-label='Only lines until this time']").Change("2026-03-01T09:30:00");
+        // The download link carries the query the next load uses: the instants typed, read at UTC-05:30.
+        view.WaitForAssertion(() => Assert.Equal(
+            "console/logs/h1/abc?since=2026-03-01T13:30:00Z&until=2026-03-01T15:00:00Z",
+            view.Find("a[download]").GetAttribute("href")));
+        Assert.Null(Assert.Single(logs.Queries).Since);
+    }
+
     private static string[] RowNames(IRenderedComponent<ContainersPage> page) =>
         page.FindAll("tbody td.name").Select(td => td.TextContent.Trim()).ToArray();
 }

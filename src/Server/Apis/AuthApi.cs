@@ -41,6 +41,7 @@ public static class AuthApi
             .WithDescription("Checks the credentials, sets the session cookie and returns a bearer token. Five failures within five minutes lock the user for five minutes (429).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/logout", LogoutAsync)
@@ -100,6 +101,11 @@ public static class AuthApi
                     statusCode: StatusCodes.Status401Unauthorized,
                     title: "Unauthorized",
                     detail: "Invalid user name or password.");
+            case CredentialStatus.Disabled:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "User disabled",
+                    detail: "This user is disabled; ask an admin to enable it.");
         }
 
         var user = check.User!;

@@ -9,10 +9,14 @@ namespace ContainerConsole.Server.Apis;
 /// <param name="Username">Sign-in name.</param>
 /// <param name="Role">admin, operator or viewer.</param>
 /// <param name="CreatedAt">When the user was created.</param>
-public sealed record UserView(string Id, string Username, string Role, DateTimeOffset CreatedAt)
+/// <param name="Disabled">True when the user cannot sign in and their tokens and sessions do not work.</param>
+public sealed record UserView(string Id, string Username, string Role, DateTimeOffset CreatedAt, bool Disabled)
 {
-    public static UserView From(UserRecord user) => new(user.Id, user.UserName, user.Role, user.CreatedAt);
+    public static UserView From(UserRecord user) => new(user.Id, user.UserName, user.Role, user.CreatedAt, user.Disabled);
 }
+
+/// <param name="Disabled">True disables the user (sign-in refused, tokens and sessions stop at once); false enables it.</param>
+public sealed record UpdateUserRequest(bool? Disabled);
 
 /// <param name="Username">Sign-in name: letters, digits, '.', '_', '@', '-'.</param>
 /// <param name="Password">At least 8 characters.</param>
@@ -46,6 +50,9 @@ public static class UserApi
         admin.MapPost("", CreateAsync).WithName("CreateUser").WithSummary("Create a user (admin)")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPut("/{id}/role", SetRoleAsync).WithName("SetUserRole").WithSummary("Change a user's role (admin)")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapPatch("/{id}", UpdateAsync).WithName("UpdateUser").WithSummary("Disable or enable a user (admin)")
+            .WithDescription("A disabled user cannot sign in; their tokens and sessions stop working at once. The last enabled admin cannot be disabled.")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPut("/{id}/password", ResetPasswordAsync).WithName("ResetUserPassword")
             .WithSummary("Set a user's password (admin)")
@@ -111,7 +118,38 @@ public static class UserApi
         }
         catch (LastAdminException ex)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last admin", detail: ex.Message);
+            return LastAdmin(ex);
+        }
+
+        return TypedResults.Ok(UserView.From(user));
+    }
+
+    public static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, UpdateUserRequest request, IUserStore users, CancellationToken cancellationToken)
+    {
+        if (request.Disabled is not { } disabled)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["disabled"] = ["Say whether the user is disabled (true or false)."] });
+        }
+
+        var user = await users.FindByIdAsync(id, cancellationToken);
+        if (user is null)
+        {
+            return NoSuchUser(id);
+        }
+
+        try
+        {
+            user = user with { Disabled = disabled };
+            await users.UpdateAsync(user, cancellationToken); // clears the token check cache: tokens stop at once
+        }
+        catch (KeyNotFoundException)
+        {
+            return NoSuchUser(id);
+        }
+        catch (LastAdminException ex)
+        {
+            return LastAdmin(ex);
         }
 
         return TypedResults.Ok(UserView.From(user));
@@ -151,7 +189,7 @@ public static class UserApi
         }
         catch (LastAdminException ex)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last admin", detail: ex.Message);
+            return LastAdmin(ex);
         }
     }
 
@@ -189,11 +227,16 @@ public static class UserApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins", detail: "The user is locked after repeated failed attempts.");
             case CredentialStatus.Invalid:
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong."] });
+            case CredentialStatus.Disabled:
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "User disabled", detail: "This user is disabled.");
         }
 
         await users.UpdateAsync(check.User! with { PasswordHash = hasher.Hash(request.NewPassword!) }, cancellationToken);
         return TypedResults.NoContent();
     }
+
+    private static ProblemHttpResult LastAdmin(LastAdminException ex) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Last admin", detail: ex.Message);
 
     private static ProblemHttpResult NoSuchUser(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: $"No user has id '{id}'.");

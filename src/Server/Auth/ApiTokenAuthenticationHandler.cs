@@ -73,6 +73,11 @@ public sealed class ApiTokenAuthenticationHandler(
                 return AuthenticateResult.Fail("The token's user no longer exists.");
             }
 
+            if (user.Disabled)
+            {
+                return AuthenticateResult.Fail("The token's user is disabled.");
+            }
+
             check = new TokenCheckCache.TokenCheck(grant, user);
             cache.Add(digest, check, generation);
         }

@@ -66,13 +66,13 @@ internal static class AuthenticationSetup
         return Task.CompletedTask;
     }
 
-    /// <summary>A session ends when its user is removed, and carries the user's current role after a role change.</summary>
+    /// <summary>A session ends when its user is removed or disabled, and carries the user's current role after a role change.</summary>
     private static async Task RefreshUserAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
         var users = context.HttpContext.RequestServices.GetRequiredService<IUserStore>();
         var user = id is null ? null : await users.FindByIdAsync(id, context.HttpContext.RequestAborted);
-        if (user is null)
+        if (user is null || user.Disabled)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(AuthSchemes.Cookie);

@@ -16,6 +16,8 @@ public sealed class ConsoleSignIn(CredentialValidator validator) : IConsoleSignI
                 return new LoginOutcome(LoginStatus.Succeeded);
             case CredentialStatus.LockedOut:
                 return new LoginOutcome(LoginStatus.LockedOut, check.LockedUntil);
+            case CredentialStatus.Disabled:
+                return new LoginOutcome(LoginStatus.Disabled);
             default:
                 return new LoginOutcome(LoginStatus.InvalidCredentials);
         }

@@ -7,6 +7,9 @@ public enum CredentialStatus
     Valid,
     Invalid,
     LockedOut,
+
+    /// <summary>The password is right but an admin disabled the user.</summary>
+    Disabled,
 }
 
 /// <param name="Status">The verdict.</param>
@@ -61,6 +64,13 @@ public sealed class CredentialValidator(
         }
 
         await throttle.RecordSuccessAsync(userName, cancellationToken);
+        if (user.Disabled)
+        {
+            // Said only after the right password, so it does not tell strangers which accounts exist.
+            logger.LogWarning("Sign-in refused for {UserName}: the user is disabled", user.UserName);
+            return new CredentialCheck(CredentialStatus.Disabled);
+        }
+
         await UpgradeHashAsync(user, password, cancellationToken);
         logger.LogInformation("User {UserName} signed in", user.UserName);
         return new CredentialCheck(CredentialStatus.Valid, user);

@@ -30,6 +30,12 @@ public sealed class ConsoleUserAdmin(ConsoleGate gate, IUserStore users, IApiTok
         await gate.FinishAsync(attempt, (await UserApi.SetRoleAsync(id, new SetRoleRequest(role), users, cancellationToken)).Result);
     }
 
+    public async Task SetDisabledAsync(string id, bool disabled, CancellationToken cancellationToken)
+    {
+        var attempt = await gate.BeginAsync(Policies.Administer, Manage, disabled ? "user.disable" : "user.enable", null, id);
+        await gate.FinishAsync(attempt, (await UserApi.UpdateAsync(id, new UpdateUserRequest(disabled), users, cancellationToken)).Result);
+    }
+
     public async Task ResetPasswordAsync(string id, string password, CancellationToken cancellationToken)
     {
         var attempt = await gate.BeginAsync(Policies.Administer, Manage, "user.password", null, id);
@@ -42,5 +48,5 @@ public sealed class ConsoleUserAdmin(ConsoleGate gate, IUserStore users, IApiTok
         await gate.FinishAsync(attempt, (await UserApi.DeleteAsync(id, users, cancellationToken)).Result);
     }
 
-    private static UserAccount ToAccount(UserView user) => new(user.Id, user.Username, user.Role, user.CreatedAt);
+    private static UserAccount ToAccount(UserView user) => new(user.Id, user.Username, user.Role, user.CreatedAt, user.Disabled);
 }

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ContainerConsole.Server.Users;
 
 /// <summary>
-/// Users in the database. Changes that could remove the last admin check and write in one transaction. Changing or
+/// Users in the database. Changes that could remove the last enabled admin check and write in one transaction. Changing or
 /// deleting a user clears the <see cref="TokenCheckCache"/>, so their tokens carry the new role (or stop) at once.
 /// </summary>
 public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, TokenCheckCache checks) : IUserStore
@@ -56,6 +56,7 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, To
             PasswordHash = user.PasswordHash,
             Role = user.Role,
             CreatedAt = user.CreatedAt,
+            Disabled = user.Disabled,
         });
         try
         {
@@ -74,7 +75,8 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, To
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var entity = await db.Users.FirstOrDefaultAsync(u => u.Id == user.Id, cancellationToken)
             ?? throw new KeyNotFoundException($"No user has id '{user.Id}'.");
-        if (entity.Role == Roles.Admin && user.Role != Roles.Admin && await IsLastAdminAsync(db, cancellationToken))
+        var staysEnabledAdmin = user.Role == Roles.Admin && !user.Disabled;
+        if (IsEnabledAdmin(entity) && !staysEnabledAdmin && await IsLastAdminAsync(db, cancellationToken))
         {
             throw new LastAdminException();
         }
@@ -83,6 +85,7 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, To
         entity.NormalizedUserName = UserEntity.Normalize(user.UserName);
         entity.PasswordHash = user.PasswordHash;
         entity.Role = user.Role;
+        entity.Disabled = user.Disabled;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         checks.Invalidate();
@@ -94,7 +97,7 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, To
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var entity = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken)
             ?? throw new KeyNotFoundException($"No user has id '{id}'.");
-        if (entity.Role == Roles.Admin && await IsLastAdminAsync(db, cancellationToken))
+        if (IsEnabledAdmin(entity) && await IsLastAdminAsync(db, cancellationToken))
         {
             throw new LastAdminException();
         }
@@ -106,9 +109,12 @@ public sealed class EfUserStore(IDbContextFactory<ConsoleDbContext> contexts, To
         checks.Invalidate();
     }
 
+    private static bool IsEnabledAdmin(UserEntity user) => user.Role == Roles.Admin && !user.Disabled;
+
+    // A disabled admin cannot manage users, so only enabled admins count.
     private static async Task<bool> IsLastAdminAsync(ConsoleDbContext db, CancellationToken cancellationToken) =>
-        await db.Users.CountAsync(u => u.Role == Roles.Admin, cancellationToken) <= 1;
+        await db.Users.CountAsync(u => u.Role == Roles.Admin && !u.Disabled, cancellationToken) <= 1;
 
     private static UserRecord ToRecord(UserEntity user) =>
-        new(user.Id, user.UserName, user.PasswordHash, user.Role, user.CreatedAt);
+        new(user.Id, user.UserName, user.PasswordHash, user.Role, user.CreatedAt, user.Disabled);
 }

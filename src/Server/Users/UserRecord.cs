@@ -18,4 +18,5 @@ public static class Roles
 /// <param name="PasswordHash">Encoded by <see cref="PasswordHasher"/>.</param>
 /// <param name="Role">One of <see cref="Roles"/>.</param>
 /// <param name="CreatedAt">When the user was created.</param>
-public sealed record UserRecord(string Id, string UserName, string PasswordHash, string Role, DateTimeOffset CreatedAt);
+/// <param name="Disabled">A disabled user cannot sign in, and their tokens and sessions stop working.</param>
+public sealed record UserRecord(string Id, string UserName, string PasswordHash, string Role, DateTimeOffset CreatedAt, bool Disabled = false);

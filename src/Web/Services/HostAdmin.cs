@@ -10,7 +10,7 @@ public sealed record HostRegistrationRequest(string Name, string Uri, string? Ca
 }
 
 /// <summary>
-/// Registers and removes agents (admin). Implemented by the server on the REST host API's logic; every attempt is
+/// Registers, changes and removes agents (admin). Implemented by the server on the REST host API's logic; every attempt is
 /// checked and audited there.
 /// </summary>
 public interface IHostAdmin
@@ -19,6 +19,12 @@ public interface IHostAdmin
     /// <exception cref="ConsoleAccessDeniedException">The user is not an admin.</exception>
     /// <exception cref="ConsoleOperationException">The registration was refused; the message names the problem.</exception>
     Task<HostStatus> RegisterAsync(HostRegistrationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the host's name, address and TLS files (null TLS files: no TLS).</summary>
+    /// <returns>The changed host, checked once.</returns>
+    /// <exception cref="ConsoleAccessDeniedException">The user is not an admin.</exception>
+    /// <exception cref="ConsoleOperationException">No such host, or the change was refused; the message names the problem.</exception>
+    Task<HostStatus> UpdateAsync(int id, HostRegistrationRequest request, CancellationToken cancellationToken);
 
     /// <exception cref="ConsoleAccessDeniedException">The user is not an admin.</exception>
     /// <exception cref="ConsoleOperationException">No such host.</exception>

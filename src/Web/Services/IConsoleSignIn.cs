@@ -8,6 +8,9 @@ public enum LoginStatus
     Succeeded,
     InvalidCredentials,
     LockedOut,
+
+    /// <summary>The credentials are right but an admin disabled the user.</summary>
+    Disabled,
 }
 
 /// <summary>Result of <see cref="IConsoleSignIn.PasswordSignInAsync"/>.</summary>

@@ -1,7 +1,7 @@
 namespace ContainerConsole.Web.Services;
 
 /// <summary>A console user as the users page lists it.</summary>
-public sealed record UserAccount(string Id, string UserName, string Role, DateTimeOffset CreatedAt);
+public sealed record UserAccount(string Id, string UserName, string Role, DateTimeOffset CreatedAt, bool Disabled = false);
 
 /// <summary>The roles, most powerful first.</summary>
 public static class ConsoleRoles
@@ -21,6 +21,9 @@ public interface IUserAdmin
     Task<UserAccount> CreateAsync(string userName, string password, string role, CancellationToken cancellationToken);
 
     Task SetRoleAsync(string id, string role, CancellationToken cancellationToken);
+
+    /// <summary>Disables (no sign-in, tokens and sessions stop at once) or enables the user; never the last enabled admin.</summary>
+    Task SetDisabledAsync(string id, bool disabled, CancellationToken cancellationToken);
 
     /// <summary>Sets the password and revokes every API token of the user.</summary>
     Task ResetPasswordAsync(string id, string password, CancellationToken cancellationToken);

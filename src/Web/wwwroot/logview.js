@@ -8,3 +8,8 @@ export function scrollToBottom(element) {
 export function isNearBottom(element) {
     return !element || element.scrollHeight - element.scrollTop - element.clientHeight < 40;
 }
+
+// Minutes east of UTC in this browser now (getTimezoneOffset counts west): the log view reads since/until in it.
+export function utcOffsetMinutes() {
+    return -new Date().getTimezoneOffset();
+}

@@ -66,6 +66,20 @@ public sealed class FakeUserAdmin : IUserAdmin
         return Task.CompletedTask;
     }
 
+    /// <summary>Refuses to disable the last enabled admin, as the store does.</summary>
+    public Task SetDisabledAsync(string id, bool disabled, CancellationToken cancellationToken)
+    {
+        Calls.Add($"{(disabled ? "disable" : "enable")} {id}");
+        var i = Users.FindIndex(u => u.Id == id);
+        if (disabled && Users[i].Role == "admin" && Users.Count(u => u.Role == "admin" && !u.Disabled) <= 1)
+        {
+            throw new ConsoleOperationException("This is the last admin; make another user admin first.");
+        }
+
+        Users[i] = Users[i] with { Disabled = disabled };
+        return Task.CompletedTask;
+    }
+
     public Task ResetPasswordAsync(string id, string password, CancellationToken cancellationToken)
     {
         Calls.Add($"password {id}");
@@ -130,6 +144,14 @@ public sealed class FakeHostAdmin : IHostAdmin
 
         Registered.Add(request);
         return Task.FromResult(new HostStatus(7, request.Name, request.Uri, request.MutualTls, HostState.Unreachable, null, "connection refused", DateTimeOffset.UnixEpoch));
+    }
+
+    public List<(int Id, HostRegistrationRequest Request)> Updated { get; } = [];
+
+    public Task<HostStatus> UpdateAsync(int id, HostRegistrationRequest request, CancellationToken cancellationToken)
+    {
+        Updated.Add((id, request));
+        return Task.FromResult(new HostStatus(id, request.Name, request.Uri, request.MutualTls, HostState.Healthy, null, null, DateTimeOffset.UnixEpoch));
     }
 
     public Task RemoveAsync(int id, string name, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -61,8 +61,11 @@ public sealed class FakeDetails : IContainerDetailsService
 /// <summary>Lines the test gives, then (when following) nothing until cancelled.</summary>
 public sealed class FakeLogFeed(IReadOnlyList<LogLine> lines) : ILogFeed
 {
+    public List<LogQuery> Queries { get; } = [];
+
     public async IAsyncEnumerable<LogLine> ReadAsync(LogQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        Queries.Add(query);
         foreach (var line in lines)
         {
             yield return line;
@@ -71,7 +74,8 @@ public sealed class FakeLogFeed(IReadOnlyList<LogLine> lines) : ILogFeed
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
 
-    public string DownloadUrl(LogQuery query, bool timestamps) => $"console/logs/{query.Host}/{query.Id}";
+    public string DownloadUrl(LogQuery query, bool timestamps) =>
+        $"console/logs/{query.Host}/{query.Id}" + (query.Since is { } since ? $"?since={since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}&until={query.Until?.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" : "");
 }
 
 public static class TestContainers

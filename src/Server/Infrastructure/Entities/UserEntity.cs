@@ -15,5 +15,7 @@ public sealed class UserEntity
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    public bool Disabled { get; set; }
+
     public static string Normalize(string userName) => userName.Trim().ToUpperInvariant();
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace ContainerConsole.Web.Components.Admin;
 
-/// <summary>Every user, for an admin: create, change role, reset password, delete.</summary>
+/// <summary>Every user, for an admin: create, change role, disable or enable, reset password, delete.</summary>
 public partial class UsersPanel
 {
     /// <summary>The change under way, or the last one\'s failure.</summary>
@@ -48,6 +48,15 @@ public partial class UsersPanel
             await LoadAsync(); // a refused change puts the select back
         }
     });
+
+    private Task SetDisabledAsync(UserAccount user, bool disabled) => RunAsync(
+        $"{(disabled ? "Disabling" : "Enabling")} {user.UserName}…",
+        $"Could not {(disabled ? "disable" : "enable")} {user.UserName}:",
+        async () =>
+        {
+            await UserAdmin.SetDisabledAsync(user.Id, disabled, CancellationToken.None);
+            await LoadAsync();
+        });
 
     private Task ResetAsync(UserAccount user) => RunAsync($"Setting {user.UserName}'s password…", $"Could not set {user.UserName}'s password:", async () =>
     {

@@ -27,6 +27,9 @@ public partial class LogView
     private IJSObjectReference? _module;
     private bool _scrollPending;
 
+    /// <summary>The browser's offset from UTC: since/until are typed in the user's time, not the server's. UTC until known.</summary>
+    private TimeSpan _browserOffset;
+
     [Parameter, EditorRequired]
     public string Host { get; set; } = "";
 
@@ -65,6 +68,10 @@ public partial class LogView
 
     private int PendingCount => _pending.Count;
 
+    internal string TimeZoneNote => _browserOffset == TimeSpan.Zero
+        ? "(UTC)"
+        : $"(UTC{(_browserOffset < TimeSpan.Zero ? "-" : "+")}{_browserOffset.Duration():hh\\:mm})";
+
     private string DownloadUrl => Logs.DownloadUrl(Query(), ShowTimestamps);
 
     protected override void OnInitialized()
@@ -73,12 +80,13 @@ public partial class LogView
         _pending = new RingBuffer<LogLine>(Capacity);
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // Reading starts once the page is interactive: a prerendered log would be stale at once.
         if (firstRender && RendererInfo.IsInteractive)
         {
-            StartReading();
+            StartReading(); // the first query has no since/until, so it need not wait for the offset
+            await ReadBrowserOffsetAsync();
         }
 
         if (_scrollPending)
@@ -88,13 +96,29 @@ public partial class LogView
         }
     }
 
-    private LogQuery Query() => new(
-        Host,
-        ContainerId,
-        Tail,
-        Since is { } since ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Local)) : null,
-        Until is { } until ? new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Local)) : null,
-        Follow: true);
+    private LogQuery Query() => new(Host, ContainerId, Tail, AtBrowserTime(Since, _browserOffset), AtBrowserTime(Until, _browserOffset), Follow: true);
+
+    /// <summary>A datetime-local input's value (no zone) as the instant it names in the browser's time zone.</summary>
+    internal static DateTimeOffset? AtBrowserTime(DateTime? value, TimeSpan browserOffset) =>
+        value is { } local ? new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), browserOffset) : null;
+
+    private async Task ReadBrowserOffsetAsync()
+    {
+        try
+        {
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./_content/ContainerConsole.Web/logview.js");
+            var minutes = await _module.InvokeAsync<int>("utcOffsetMinutes");
+            if (Math.Abs(minutes) <= 14 * 60) // the range a DateTimeOffset accepts; anything else stays UTC
+            {
+                _browserOffset = TimeSpan.FromMinutes(minutes);
+                StateHasChanged();
+            }
+        }
+        catch (Exception ex) when (ex is JSDisconnectedException or TaskCanceledException or ObjectDisposedException)
+        {
+            // The page was left.
+        }
+    }
 
     private void StartReading()
     {

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace ContainerConsole.Web.Components.Pages;
 
-/// <summary>The configured agents with their health and engine version; an admin registers and removes them.</summary>
+/// <summary>The configured agents with their health and engine version; an admin registers, edits and removes them.</summary>
 public partial class Hosts
 {
     /// <summary>The change under way, or the last one\'s failure.</summary>
@@ -27,6 +27,9 @@ public partial class Hosts
 
     private int? ConfirmRemove { get; set; }
 
+    /// <summary>The host the form changes, or null when it registers a new one.</summary>
+    private HostStatus? Editing { get; set; }
+
 
     protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +37,9 @@ public partial class Hosts
         HostList = await HostsService.GetHostsAsync(cancellationToken);
     }
 
-    internal async Task RegisterAsync()
+    internal Task SaveAsync() => Editing is { } host ? UpdateAsync(host) : RegisterAsync();
+
+    private async Task RegisterAsync()
     {
         await RunAsync($"Registering {Form.Name} and checking it…", $"Could not register {Form.Name}:", async () =>
         {
@@ -42,6 +47,30 @@ public partial class Hosts
             HostList = [.. HostList, added];
             Form.Clear();
         });
+    }
+
+    private async Task UpdateAsync(HostStatus host)
+    {
+        await RunAsync($"Changing {host.Name} and checking it…", $"Could not change {host.Name}:", async () =>
+        {
+            var changed = await HostAdmin.UpdateAsync(host.Id, Form.ToRequest(), CancellationToken.None);
+            HostList = [.. HostList.Select(h => h.Id == host.Id ? changed : h)];
+            CancelEdit();
+        });
+    }
+
+    private void Edit(HostStatus host)
+    {
+        Editing = host;
+        Form.Clear();
+        Form.Name = host.Name;
+        Form.Uri = host.Uri;
+    }
+
+    private void CancelEdit()
+    {
+        Editing = null;
+        Form.Clear();
     }
 
     private async Task RemoveAsync(HostStatus host)

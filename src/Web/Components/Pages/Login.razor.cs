@@ -48,6 +48,9 @@ public partial class Login
                     ? $"Too many failed attempts. Try again after {until.ToLocalTime():HH:mm:ss}."
                     : "Too many failed attempts. Try again later.";
                 break;
+            case LoginStatus.Disabled:
+                ErrorMessage = "This user is disabled. Ask an admin to enable it.";
+                break;
             default:
                 ErrorMessage = "Invalid user name or password.";
                 break;
