@@ -1,6 +1,5 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
 using ContainerConsole.Server.Agents;
 using ContainerConsole.Server.Auth;
 using ContainerConsole.Web.Services;
@@ -18,18 +17,18 @@ namespace ContainerConsole.Server.WebConsole;
 public sealed record ConsoleOperation(string Action, string Host, string Target, string Refused, string Failed);
 
 /// <summary>
-/// Runs the console's changes: the user's role is checked here (operator or admin, as the REST API's mutating calls),
+/// Runs the console's changes: the user's role is checked by <see cref="ConsoleGate"/> (operator or admin, as the REST API's mutating calls),
 /// and every attempt — done, refused or failed — is written to the audit log with the user, as the REST API's audit does.
 /// A page hiding a button is a courtesy; this is the rule.
 /// </summary>
-public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, ConsoleAudit audit)
+public sealed class ConsoleOperations(ConsoleGate gate, AgentRegistry agents, ConsoleAudit audit)
 {
     /// <summary>Runs <paramref name="call"/> on the operation's host for an operator.</summary>
     /// <exception cref="ConsoleAccessDeniedException">The user may not change things.</exception>
     /// <exception cref="ConsoleOperationException">No such host, or the agent refused or could not be reached.</exception>
     public async Task<T> RunAsync<T>(ConsoleOperation operation, Func<DockerEngineClient, Task<T>> call)
     {
-        var (principal, agent, begun) = await BeginAsync(operation);
+        var (agent, begun) = await BeginAsync(operation);
         T result;
         try
         {
@@ -53,7 +52,7 @@ public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, Co
         ConsoleOperation operation, Func<DockerEngineClient, CancellationToken, IAsyncEnumerable<ImageProgress>> open,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (principal, agent, begun) = await BeginAsync(operation);
+        var (agent, begun) = await BeginAsync(operation);
         string? error = null;
         var messages = open(agent.Client, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -90,28 +89,19 @@ public sealed class ConsoleOperations(ConsoleUser user, AgentRegistry agents, Co
         await audit.RecordAsync(begun, error is null ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway, error is null ? "success" : "failed");
     }
 
-    private async Task<(ClaimsPrincipal Principal, AgentHost Agent, ConsoleAttempt Begun)> BeginAsync(ConsoleOperation operation)
+    private async Task<(AgentHost Agent, ConsoleAttempt Begun)> BeginAsync(ConsoleOperation operation)
     {
-        var principal = await user.GetPrincipalAsync();
-        var begun = audit.Begin(principal, operation.Action, operation.Host, $"{operation.Host}/{operation.Target}");
-        if (!await user.IsAllowedAsync(principal, Policies.Operate))
-        {
-            await audit.RecordAsync(begun, StatusCodes.Status403Forbidden, "denied");
-            throw new ConsoleAccessDeniedException($"Your role ({Role(principal)}) may not {operation.Refused}; an operator or admin may.");
-        }
-
+        var begun = await gate.BeginAsync(Policies.Operate, operation.Refused, operation.Action, operation.Host, $"{operation.Host}/{operation.Target}");
         if (agents.Find(operation.Host) is not { } agent)
         {
             await audit.RecordAsync(begun, StatusCodes.Status404NotFound, "failed");
             throw new ConsoleOperationException($"No host is named '{operation.Host}'.");
         }
 
-        return (principal, agent, begun);
+        return (agent, begun);
     }
 
     private static int StatusOf(Exception ex) => ex is DockerEngineException engine ? (int)engine.StatusCode : StatusCodes.Status502BadGateway;
-
-    private static string Role(ClaimsPrincipal principal) => principal.FindFirstValue(ClaimTypes.Role) ?? "none";
 
     /// <summary>Whether the agent said there is no such object.</summary>
     public static bool IsNotFound(Exception ex) => ex is DockerEngineException { StatusCode: HttpStatusCode.NotFound };
