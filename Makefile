@@ -7,7 +7,7 @@ NATIVE_DIR := src/Agent/Native
 OUT := out
 DATA ?= $(CURDIR)/.data
 
-.PHONY: build native ccrun agent server test test-deps bench run clean
+.PHONY: build native ccrun agent server test test-deps run-deps bench run clean
 
 build: native ccrun agent server
 
@@ -36,17 +36,28 @@ server:
 	$(DOTNET) publish src/Server -c Release -o $(OUT)/server --nologo -v quiet
 	ln -sfn ../$(OUT)/server/ccserver bin/ccserver
 
-# What the tests need from Debian: busybox-static for test images, runc and dockerd (docker.io) as peers, a registry (docker-registry),
-# skopeo for interop, htpasswd (apache2-utils) and openssl for the registry's auth and TLS tests, python3-docker (docker-py) as an SDK client,
-# postgresql for the server's model on PostgreSQL (the test starts its own throwaway cluster), chromium for the web console's
-# end-to-end tests (Playwright's NuGet driver runs Debian's /usr/bin/chromium; no browser is downloaded).
-test-deps:
+# Installs the Debian packages named in $(1) that are missing.
+define apt_need
 	@need=""; \
-	for p in busybox-static runc docker.io docker-registry skopeo apache2-utils openssl python3-docker postgresql chromium; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then \
 	  echo "installing:$$need"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
 	fi
+endef
+
+# What the agent itself needs from Debian: libnftables1, through which it writes its netfilter rules (a fresh
+# Debian 12 does not have it, and the agent cannot start without it).
+run-deps:
+	$(call apt_need,libnftables1)
+
+# What the tests need from Debian: busybox-static for test images, runc and dockerd (docker.io) as peers, a registry (docker-registry),
+# skopeo for interop, htpasswd (apache2-utils) and openssl for the registry's auth and TLS tests, python3-docker (docker-py) as an SDK client,
+# postgresql for the server's model on PostgreSQL (the test starts its own throwaway cluster), chromium for the web console's
+# end-to-end tests (Playwright's NuGet driver runs Debian's /usr/bin/chromium; no browser is downloaded), nftables (the nft
+# command) for the leak check's list of tables.
+test-deps: run-deps
+	$(call apt_need,busybox-static runc docker.io docker-registry skopeo apache2-utils openssl python3-docker postgresql chromium nftables)
 
 test: test-deps build
 	@rc=0; baseline=$$(mktemp -d); tests/check-leaks.sh --baseline $$baseline; \
@@ -58,7 +69,7 @@ bench: test-deps build
 	bench/run-vs-runc.sh
 	bench/load-vs-docker.sh
 
-run: build
+run: run-deps build
 	@deploy/run-local.sh "$(DATA)"
 
 clean:

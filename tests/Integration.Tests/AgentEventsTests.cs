@@ -111,14 +111,28 @@ public sealed class AgentEventsTests
         var okState = await EventuallyAsync(() => Inspect(agent, "ok", "{{.State.Status}} {{.RestartCount}}"), s => s.StartsWith("exited", StringComparison.Ordinal), "on-failure, exit 0");
         Assert.Equal("exited 0", okState);
 
-        agent.DockerOk("run", "-d", "--name", "forever", "--restart", "always", "evbox:1", "sh", "-c", "sleep 0.3");
-        await EventuallyAsync(() => Inspect(agent, "forever", "{{.RestartCount}}"), s => int.Parse(s) >= 2, "always restarts");
-        agent.DockerOk("stop", "-t", "1", "forever");
-        var stopped = await EventuallyAsync(() => Inspect(agent, "forever", "{{.State.Status}} {{.State.Restarting}} {{.RestartCount}}"),
-            s => s.StartsWith("exited false", StringComparison.Ordinal), "always stays stopped after docker stop");
-        // a user start begins the count anew
-        agent.DockerOk("start", "forever");
-        await EventuallyAsync(() => Inspect(agent, "forever", "{{.RestartCount}}"), s => s == "0" || int.Parse(s) < int.Parse(stopped.Split(' ')[2]), "count reset");
+        // the command runs 0.3 s, or a minute once /hold/on exists: the user's start below is then the only start
+        var hold = Directory.CreateTempSubdirectory("cc-hold-");
+        try
+        {
+            agent.DockerOk("run", "-d", "--name", "forever", "--restart", "always", "-v", hold.FullName + ":/hold", "evbox:1",
+                "sh", "-c", "if [ -e /hold/on ]; then sleep 60; else sleep 0.3; fi");
+            await EventuallyAsync(() => Inspect(agent, "forever", "{{.RestartCount}}"), s => int.Parse(s) >= 2, "always restarts");
+            agent.DockerOk("stop", "-t", "1", "forever");
+            await EventuallyAsync(() => Inspect(agent, "forever", "{{.State.Status}} {{.State.Restarting}}"), s => s == "exited false",
+                "always stays stopped after docker stop");
+            await Task.Delay(500); // a restart still due would have happened by now
+            Assert.Equal("exited false", Inspect(agent, "forever", "{{.State.Status}} {{.State.Restarting}}"));
+            // a user start begins the count anew
+            File.WriteAllText(Path.Combine(hold.FullName, "on"), "");
+            agent.DockerOk("start", "forever");
+            Assert.Equal("running 0", Inspect(agent, "forever", "{{.State.Status}} {{.RestartCount}}"));
+            agent.DockerOk("rm", "-f", "forever");
+        }
+        finally
+        {
+            hold.Delete(recursive: true);
+        }
 
         Assert.Contains("maximum retry count", agent.Docker("run", "-d", "--restart", "always:3", "evbox:1", "true").Stderr);
         Assert.Contains("--restart", agent.Docker("create", "--rm", "--restart", "always", "evbox:1", "true").Stderr);

@@ -172,6 +172,29 @@ public sealed class AgentEventsUnitTests
         Assert.False(restarts.IsStoppedByUser("c1"));
     }
 
+    [Fact]
+    public async Task ARestartWhoseWaitIsOverIsStillCanceledByAUserStartBeforeItStarts()
+    {
+        // the race CI hit: the backoff ended, the restart waited for the engine's lock, and the user's stop and start
+        // came in between; the late policy start must see that it was called off, or it starts with the old count
+        var restarts = new RestartManager(NullLogger<RestartManager>.Instance);
+        var entered = new TaskCompletionSource<CancellationToken>();
+        var release = new TaskCompletionSource();
+        var sawCanceled = new TaskCompletionSource<bool>();
+        restarts.Schedule("c1", TimeSpan.Zero, async ct =>
+        {
+            entered.TrySetResult(ct);
+            await release.Task; // as if waiting for the engine's lock
+            sawCanceled.TrySetResult(ct.IsCancellationRequested);
+        });
+        var token = await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(restarts.IsPending("c1"));
+        Assert.False(token.IsCancellationRequested);
+        restarts.Reset("c1");
+        release.SetResult();
+        Assert.True(await sawCanceled.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     private static HealthSettings Settings(int retries = 2, double startPeriodSeconds = 0) =>
         HealthSettings.From(new HealthConfig
         {

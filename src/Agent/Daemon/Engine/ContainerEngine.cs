@@ -221,14 +221,21 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         await StartCoreAsync(c, restartCount: 0, ct);
     }
 
-    /// <param name="byPolicy">A restart policy's start: skipped when the user stopped the container meanwhile.</param>
+    /// <param name="byPolicy">A restart policy's start: skipped when the user stopped, started or removed the container
+    /// meanwhile (<paramref name="ct"/> is canceled then); once begun it is not cut short.</param>
     private async Task StartCoreAsync(ContainerModel c, int restartCount, CancellationToken ct, bool byPolicy = false)
     {
         await _lock.WaitAsync(ct);
         try
         {
-            if (byPolicy && (restarts.IsStoppedByUser(c.Id) || c.State.IsActive || !_containers.ContainsKey(c.Id)))
-                return;
+            if (c.State.IsActive)
+                return; // two starts raced: the first one won
+            if (byPolicy)
+            {
+                if (ct.IsCancellationRequested || restarts.IsStoppedByUser(c.Id) || !_containers.ContainsKey(c.Id))
+                    return;
+                ct = CancellationToken.None;
+            }
             var cgroup = new CgroupManagerFactory().Create($"/containerconsole/{c.Id}");
             var plan = network.Prepare(c, store.Dir(c.Id), ExposedPortKeys(c), Get); // addresses, ports, name files
             try

@@ -14,6 +14,9 @@ public sealed class RestartManager(ILogger<RestartManager> log)
 
     private readonly ConcurrentDictionary<string, TimeSpan> _delays = new();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _pending = new();
+    // a restart whose wait is over but whose start has not yet taken the engine's lock: a user's stop, start or removal
+    // in that gap must still call it off, or it starts the container with the old count behind the user's back
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _starting = new();
     private readonly ConcurrentDictionary<string, bool> _stoppedByUser = new();
 
     /// <summary>
@@ -39,7 +42,11 @@ public sealed class RestartManager(ILogger<RestartManager> log)
         return next > MaxDelay ? MaxDelay : next;
     }
 
-    /// <summary>Advances the container's backoff and runs <paramref name="restart"/> after it, unless canceled meanwhile.</summary>
+    /// <summary>
+    /// Advances the container's backoff and runs <paramref name="restart"/> after it, unless canceled meanwhile. The token
+    /// given to <paramref name="restart"/> stays cancelable by <see cref="StoppedByUser"/> and <see cref="Reset"/> until it
+    /// returns: the restart checks it under the engine's lock before it starts anything.
+    /// </summary>
     public TimeSpan Schedule(string id, TimeSpan ranFor, Func<CancellationToken, Task> restart)
     {
         var delay = _delays.AddOrUpdate(id, _ => NextDelay(TimeSpan.Zero, ranFor), (_, previous) => NextDelay(previous, ranFor));
@@ -53,7 +60,10 @@ public sealed class RestartManager(ILogger<RestartManager> log)
             {
                 await Task.Delay(delay, cts.Token);
                 if (_pending.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cts)))
+                {
+                    _starting[id] = cts;
                     await restart(cts.Token);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -64,6 +74,7 @@ public sealed class RestartManager(ILogger<RestartManager> log)
             }
             finally
             {
+                _starting.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cts));
                 cts.Dispose();
             }
         });
@@ -93,5 +104,16 @@ public sealed class RestartManager(ILogger<RestartManager> log)
     {
         if (_pending.TryRemove(id, out var cts))
             cts.Cancel();
+        if (_starting.TryGetValue(id, out var starting))
+        {
+            try
+            {
+                starting.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // it finished just now
+            }
+        }
     }
 }
