@@ -7,7 +7,7 @@ NATIVE_DIR := src/Agent/Native
 OUT := out
 DATA ?= $(CURDIR)/.data
 
-.PHONY: build native ccrun agent server test test-deps run-deps bench run clean
+.PHONY: build native ccrun agent server test test-deps run-deps bench bench-deps run clean
 
 build: native ccrun agent server
 
@@ -65,9 +65,13 @@ test: test-deps build
 	tests/check-leaks.sh $$baseline || rc=1; rm -rf $$baseline; \
 	exit $$rc
 
-bench: test-deps build
-	bench/run-vs-runc.sh
-	bench/load-vs-docker.sh
+# The peers and tools of the side-by-side benchmarks: dockerd and containerd (docker.io), runc, hyperfine, wrk.
+bench-deps: test-deps
+	$(call apt_need,docker.io containerd runc hyperfine wrk)
+
+# Every figure on ccagent and on dockerd/runc in one run, printed as a markdown table and kept in bench/results/latest.md.
+bench: bench-deps build
+	$(DOTNET) run --project bench/Runner -c Release -- --bin $(CURDIR)/bin --out bench/results/latest.md $(BENCH_ARGS)
 
 run: run-deps build
 	@deploy/run-local.sh "$(DATA)"
