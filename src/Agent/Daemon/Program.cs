@@ -39,6 +39,7 @@ builder.Services.AddSingleton<IHostNetwork>(sp => new HostNetwork(options.HostNe
 builder.Services.AddSingleton<NetworkManager>();
 builder.Services.AddSingleton(sp => new ContainerConsole.Agent.Engine.Volumes.VolumeStore(Path.Combine(options.DataRoot, "volumes"),
     sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<ContainerConsole.Agent.Engine.Volumes.VolumeStore>>()));
+builder.Services.AddSingleton<MonitorExits>();
 builder.Services.AddSingleton<ContainerEngine>();
 builder.Services.AddSingleton<ExecEngine>();
 builder.Services.AddSingleton<ContainerExport>();

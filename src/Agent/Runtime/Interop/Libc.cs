@@ -47,6 +47,10 @@ internal static unsafe partial class Libc
     [LibraryImport(LibcName, SetLastError = true)]
     public static partial int waitpid(int pid, out int status, int options);
 
+    /// <summary>glibc 2.36's wrapper (Linux 5.3): a descriptor that polls readable once the process exits.</summary>
+    [LibraryImport(LibcName, SetLastError = true)]
+    public static partial int pidfd_open(int pid, uint flags);
+
     [LibraryImport(LibcName, SetLastError = true)]
     public static partial nint signal(int signum, nint handler);
 
