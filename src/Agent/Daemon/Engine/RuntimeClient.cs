@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ContainerConsole.Runtime;
 using ContainerConsole.Runtime.Interop;
+using ContainerConsole.Runtime.Lifecycle;
 using ContainerConsole.Runtime.State;
 
 namespace ContainerConsole.Agent.Engine;
 
 /// <summary>
 /// Talks to the configured OCI runtime as a command (ccrun by default, runc by
-/// configuration: rule 3) and starts each container under its own ccshim monitor.
+/// configuration: rule 3) and starts each container under its own ccshim monitor; the built-in runtime's verbs that
+/// start no process run in the agent itself.
 /// </summary>
-public sealed class RuntimeClient(AgentOptions options, ContainerStore store, ILogger<RuntimeClient> log)
+public sealed class RuntimeClient(AgentOptions options, ContainerStore store, MonitorExits exits, ILogger<RuntimeClient> log)
 {
     /// <summary>Starts ccshim, which runs `runtime create`; returns the monitor and init identities once created.</summary>
     public (ProcessIdentity Shim, ProcessIdentity Init) CreateUnderMonitor(ContainerModel c, string? oomCounterFile)
@@ -69,6 +72,9 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
         }
     }
 
+    /// <summary>A running container's monitor adopted at agent start: its exit is noticed at once, as for one started now.</summary>
+    public void WatchMonitor(ProcessIdentity shim) => exits.Watch(shim);
+
     /// <summary>Runs ccshim and follows its sync pipe: "shim N" (its sockets listen; onListening runs), then "pid N" or "error MSG".</summary>
     private (ProcessIdentity Shim, ProcessIdentity Process) SpawnMonitor(List<string> args, Action? onListening)
     {
@@ -103,7 +109,9 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
                     var pid = int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
                     // an exec'd process may be done already (and reaped by the monitor): its pid is all there is
                     var process = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
-                    return (shim ?? throw new EngineException(500, "monitor did not report itself"), process);
+                    var monitor = shim ?? throw new EngineException(500, "monitor did not report itself");
+                    exits.Watch(monitor);
+                    return (monitor, process);
                 }
                 else if (line.StartsWith("error ", StringComparison.Ordinal))
                     throw new EngineException(400, CleanRuntimeError(line[6..]));
@@ -139,13 +147,57 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, IL
         }
     }
 
-    public Task StartAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "start", c.Id);
+    public Task StartAsync(ContainerModel c, CancellationToken ct) =>
+        Builtin(c) ? InProcessAsync(c, "start", (ctx, warnings) => StartOperation.Start(ctx, c.Id, warnings)) : RunAsync(c, ct, "start", c.Id);
+
     public Task KillAsync(ContainerModel c, int signal, bool all, CancellationToken ct) =>
-        all ? RunAsync(c, ct, "kill", "--all", c.Id, signal.ToString(CultureInfo.InvariantCulture))
-            : RunAsync(c, ct, "kill", c.Id, signal.ToString(CultureInfo.InvariantCulture));
-    public Task PauseAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "pause", c.Id);
-    public Task ResumeAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "resume", c.Id);
-    public Task DeleteAsync(ContainerModel c, CancellationToken ct) => RunAsync(c, ct, "delete", "--force", c.Id);
+        Builtin(c) ? InProcessAsync(c, "kill", (ctx, _) => KillOperation.Kill(ctx, c.Id, signal, all))
+        : all ? RunAsync(c, ct, "kill", "--all", c.Id, signal.ToString(CultureInfo.InvariantCulture))
+        : RunAsync(c, ct, "kill", c.Id, signal.ToString(CultureInfo.InvariantCulture));
+
+    public Task PauseAsync(ContainerModel c, CancellationToken ct) =>
+        Builtin(c) ? InProcessAsync(c, "pause", (ctx, _) => PauseOperation.Pause(ctx, c.Id)) : RunAsync(c, ct, "pause", c.Id);
+
+    public Task ResumeAsync(ContainerModel c, CancellationToken ct) =>
+        Builtin(c) ? InProcessAsync(c, "resume", (ctx, _) => PauseOperation.Resume(ctx, c.Id)) : RunAsync(c, ct, "resume", c.Id);
+
+    public Task DeleteAsync(ContainerModel c, CancellationToken ct) =>
+        Builtin(c)
+            ? InProcessAsync(c, "delete", (ctx, warnings) =>
+            {
+                if (ctx.Store.Exists(c.Id)) // as runc: delete --force of a missing container succeeds
+                    DeleteOperation.Delete(ctx, c.Id, force: true, warnings);
+            })
+            : RunAsync(c, ct, "delete", "--force", c.Id);
+
+    private bool Builtin(ContainerModel c) => options.IsBuiltinRuntime(c.HostConfig.Runtime);
+
+    /// <summary>
+    /// The built-in runtime's verbs that start no container process (start, kill, pause, resume, delete) run in the agent
+    /// through the runtime library rather than as a ccrun process each: no fork, exec and runtime start-up per call, which
+    /// was a sizeable share of `docker run --rm`. create and exec still go through ccrun under the monitor, which must be
+    /// the container's parent. Errors map as ccrun's exit messages did.
+    /// </summary>
+    private async Task InProcessAsync(ContainerModel c, string verb, Action<RuntimeContext, TextWriter> operation)
+    {
+        var warnings = new StringWriter();
+        try
+        {
+            await Task.Run(() => operation(BuiltinContext, warnings));
+        }
+        catch (Exception e) when (e is InvalidStatusException or ContainerNotFoundException or ContainerSetupException or SyscallException
+                                      or ArgumentException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException
+                                      or ContainerConsole.Runtime.Cgroups.CgroupException)
+        {
+            log.LogWarning("runtime {Verb} {Id} failed: {Message}", verb, c.Id, e.Message);
+            throw new EngineException(e is InvalidStatusException ? 409 : 500, e.Message);
+        }
+        foreach (var line in warnings.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            log.LogWarning("runtime {Verb} {Id}: {Warning}", verb, c.Id, line);
+    }
+
+    private RuntimeContext BuiltinContext => _builtinContext ??= RuntimeContext.ForHost(options.RuntimeRoot, Path.Combine(options.HelperDir, "ccinit"));
+    private RuntimeContext? _builtinContext;
 
     /// <summary>`update --resources FILE`: runc's form, which ccrun shares. Returns the warnings the runtime printed.</summary>
     public async Task<List<string>> UpdateAsync(ContainerModel c, ContainerConsole.Runtime.Spec.LinuxResources resources, CancellationToken ct)
