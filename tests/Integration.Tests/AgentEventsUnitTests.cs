@@ -173,6 +173,18 @@ public sealed class AgentEventsUnitTests
     }
 
     [Fact]
+    public void NoRestartIsScheduledOnceTheUserStoppedTheContainer()
+    {
+        // the exit handler decides to restart, the user's stop comes, then it schedules: the stop must win
+        var restarts = new RestartManager(NullLogger<RestartManager>.Instance);
+        restarts.StoppedByUser("c1");
+        Assert.Null(restarts.Schedule("c1", TimeSpan.Zero, _ => Task.CompletedTask));
+        Assert.False(restarts.IsPending("c1"));
+        restarts.Reset("c1");
+        Assert.NotNull(restarts.Schedule("c1", TimeSpan.Zero, _ => Task.CompletedTask));
+    }
+
+    [Fact]
     public async Task ARestartWhoseWaitIsOverIsStillCanceledByAUserStartBeforeItStarts()
     {
         // the race CI hit: the backoff ended, the restart waited for the engine's lock, and the user's stop and start

@@ -39,8 +39,8 @@ public sealed partial class ContainerEngine
     {
         if (!RestartManager.ShouldRestart(c.HostConfig.RestartPolicy, c.State.ExitCode, c.ManuallyStopped, restarts.IsStoppedByUser(c.Id), c.State.RestartCount))
             return;
-        var delay = restarts.Schedule(c.Id, c.State.FinishedAt - c.State.StartedAt, ct => RestartByPolicyAsync(c, c.State.RestartCount + 1, ct));
-        log.LogInformation("restarting container {Id} in {Delay} ms (policy {Policy})", c.Id, delay.TotalMilliseconds, c.HostConfig.RestartPolicy!.Name);
+        if (restarts.Schedule(c.Id, c.State.FinishedAt - c.State.StartedAt, ct => RestartByPolicyAsync(c, c.State.RestartCount + 1, ct)) is { } delay)
+            log.LogInformation("restarting container {Id} in {Delay} ms (policy {Policy})", c.Id, delay.TotalMilliseconds, c.HostConfig.RestartPolicy!.Name);
     }
 
     private async Task RestartByPolicyAsync(ContainerModel c, int restartCount, CancellationToken ct)

@@ -18,6 +18,7 @@ public sealed class RestartManager(ILogger<RestartManager> log)
     // in that gap must still call it off, or it starts the container with the old count behind the user's back
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _starting = new();
     private readonly ConcurrentDictionary<string, bool> _stoppedByUser = new();
+    private readonly Lock _gate = new(); // a user's stop and a restart being scheduled: one happens first
 
     /// <summary>
     /// Whether a container that stopped is started again. <paramref name="canceled"/>: the user stopped or killed it in this
@@ -47,13 +48,20 @@ public sealed class RestartManager(ILogger<RestartManager> log)
     /// given to <paramref name="restart"/> stays cancelable by <see cref="StoppedByUser"/> and <see cref="Reset"/> until it
     /// returns: the restart checks it under the engine's lock before it starts anything.
     /// </summary>
-    public TimeSpan Schedule(string id, TimeSpan ranFor, Func<CancellationToken, Task> restart)
+    public TimeSpan? Schedule(string id, TimeSpan ranFor, Func<CancellationToken, Task> restart)
     {
-        var delay = _delays.AddOrUpdate(id, _ => NextDelay(TimeSpan.Zero, ranFor), (_, previous) => NextDelay(previous, ranFor));
         var cts = new CancellationTokenSource();
-        if (_pending.TryRemove(id, out var older))
-            older.Cancel();
-        _pending[id] = cts;
+        TimeSpan delay;
+        lock (_gate)
+        {
+            // the user's stop may have come since the caller decided to restart: then nothing is scheduled
+            if (_stoppedByUser.ContainsKey(id))
+                return null;
+            delay = _delays.AddOrUpdate(id, _ => NextDelay(TimeSpan.Zero, ranFor), (_, previous) => NextDelay(previous, ranFor));
+            if (_pending.TryRemove(id, out var older))
+                older.Cancel();
+            _pending[id] = cts;
+        }
         _ = Task.Run(async () =>
         {
             try
@@ -86,8 +94,11 @@ public sealed class RestartManager(ILogger<RestartManager> log)
     /// <summary>A user stop or kill: no pending restart goes ahead, and the next exit is final for this agent's lifetime.</summary>
     public void StoppedByUser(string id)
     {
-        _stoppedByUser[id] = true;
-        Cancel(id);
+        lock (_gate)
+        {
+            _stoppedByUser[id] = true;
+            Cancel(id);
+        }
     }
 
     public bool IsStoppedByUser(string id) => _stoppedByUser.ContainsKey(id);
@@ -95,9 +106,12 @@ public sealed class RestartManager(ILogger<RestartManager> log)
     /// <summary>A user start (or removal): the policy applies again and the backoff begins anew.</summary>
     public void Reset(string id)
     {
-        Cancel(id);
-        _stoppedByUser.TryRemove(id, out _);
-        _delays.TryRemove(id, out _);
+        lock (_gate)
+        {
+            Cancel(id);
+            _stoppedByUser.TryRemove(id, out _);
+            _delays.TryRemove(id, out _);
+        }
     }
 
     private void Cancel(string id)
