@@ -28,6 +28,30 @@ public class NetlinkMessageTests
     }
 
     [Fact]
+    public void Veth_placed_at_creation_is_up_on_its_bridge_with_the_peer_named_addressed_and_in_the_namespace()
+    {
+        var placement = new VethPeerPlacement(5, System.Net.NetworkInformation.PhysicalAddress.Parse("02-42-AC-11-00-02"), 7);
+        var bytes = RouteNetlink.CreateVethMessage("ccv1", "eth0", 1500, placement).ToArray(sequence: 1);
+        var expected = Hex("""
+            8c000000 1000 0506 01000000 00000000
+            00000000 00000000 01000000 01000000
+            0900 0300 63637631 00 000000
+            0800 0400 dc050000
+            0800 0a00 07000000
+            5000 1280
+              0900 0100 76657468 00 000000
+              4000 0280
+                3c00 0100
+                  00000000 00000000 00000000 00000000
+                  0900 0300 65746830 00 000000
+                  0800 0400 dc050000
+                  0a00 0100 0242ac110002 0000
+                  0800 1c00 05000000
+            """);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(bytes));
+    }
+
+    [Fact]
     public void Address_request_carries_ifaddrmsg_local_and_address()
     {
         var bytes = RouteNetlink.AddAddressMessage(7, IPAddress.Parse("10.252.9.2"), 24).ToArray(sequence: 3);

@@ -122,24 +122,20 @@ public sealed class HostNetwork : IHostNetwork, IDisposable
                 return existing; // declared again (agent restart): already attached
         }
 
-        var random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        var hostEnd = HostEndPrefix + AgentTag + random;
-        var peer = PeerPrefix + AgentTag + random;
+        var hostEnd = HostEndPrefix + AgentTag + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         try
         {
             lock (_pairLock)
             {
-                host.CreateVeth(hostEnd, peer, endpoint.Mtu);
+                // the peer is born in the container's namespace as eth0 (no move, no rename); this end on the bridge, up
+                host.CreateVeth(hostEnd, endpoint.InterfaceName, endpoint.Mtu,
+                    new VethPeerPlacement((int)netns.DangerousGetHandle(), endpoint.MacAddress, bridge.Index));
                 var hostIndex = host.LinkIndex(hostEnd) ?? throw new InvalidOperationException($"veth {hostEnd} vanished after creation");
-                host.SetLink(hostIndex, hostEnd, masterIndex: bridge.Index, up: true);
                 host.SetHairpin(hostIndex, hostEnd);
-                var peerIndex = host.LinkIndex(peer) ?? throw new InvalidOperationException($"veth {peer} vanished after creation");
-                host.MoveToNetns(peerIndex, (int)netns.DangerousGetHandle(), peer);
             }
             using var inside = _netns.Open(endpoint.NetnsPath) ?? throw new InvalidOperationException($"network namespace {endpoint.NetnsPath} vanished");
-            var index = inside.LinkIndex(peer) ?? throw new InvalidOperationException($"veth {peer} missing in {endpoint.NetnsPath} after the move");
             var name = $"{endpoint.InterfaceName} in {endpoint.NetnsPath}";
-            inside.SetLink(index, $"{peer} (to {name})", newName: endpoint.InterfaceName, mtu: endpoint.Mtu, mac: endpoint.MacAddress);
+            var index = inside.LinkIndex(endpoint.InterfaceName) ?? throw new InvalidOperationException($"veth {name} missing after its creation");
             inside.AddAddress(index, endpoint.Address, endpoint.PrefixLength, name);
             inside.SetLink(index, name, up: true);
             if (endpoint.Gateway is not null)
@@ -206,7 +202,8 @@ public sealed class HostNetwork : IHostNetwork, IDisposable
             {
                 var ours = link.Name.StartsWith(HostEndPrefix + AgentTag, StringComparison.Ordinal) ||
                            link.Name.StartsWith(PeerPrefix + AgentTag, StringComparison.Ordinal);
-                // A peer moved to a container shows IFLA_LINK_NETNSID; without it both ends are still here.
+                // A peer in a container shows IFLA_LINK_NETNSID; without it both ends are still here. (Peers are born in
+                // the container's namespace now; ccp pairs are what agents that moved them there left behind.)
                 if (ours && link.Kind == "veth" && !link.PeerInOtherNetns && rtnl.DeleteLink(link.Name))
                     _logger.LogInformation("Deleted stale veth {Link}", link.Name);
             }

@@ -44,17 +44,26 @@ internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
         return m.EndNested(info);
     }
 
-    /// <summary>A veth pair: the peer's settings are a whole ifinfomsg plus attributes inside VETH_INFO_PEER.</summary>
-    internal static NetlinkMessageBuilder CreateVethMessage(string name, string peerName, int mtu)
+    /// <summary>
+    /// A veth pair: the peer's settings are a whole ifinfomsg plus attributes inside VETH_INFO_PEER. With
+    /// <paramref name="peer"/> the peer is made inside that namespace under its final name and MAC, and this end is
+    /// enslaved and up, all in this one request: moving a made link into a namespace waits for an RCU grace period
+    /// (synchronize_net), and every further request is a round trip.
+    /// </summary>
+    internal static NetlinkMessageBuilder CreateVethMessage(string name, string peerName, int mtu, VethPeerPlacement? peer = null)
     {
-        var m = new NetlinkMessageBuilder(RtmNewLink, Request | Ack | Create | Excl).IfInfo()
+        var m = new NetlinkMessageBuilder(RtmNewLink, Request | Ack | Create | Excl).IfInfo(0, peer is null ? 0 : IffUp, peer is null ? 0 : IffUp)
             .Attribute(IflaIfname, name).Attribute(IflaMtu, (uint)mtu);
+        if (peer is not null)
+            m.Attribute(IflaMaster, (uint)peer.MasterIndex);
         var info = m.BeginNested(IflaLinkinfo | NlaNested);
         m.Attribute(IflaInfoKind, "veth");
         var data = m.BeginNested(IflaInfoData | NlaNested);
-        var peer = m.BeginNested(VethInfoPeer); // not NLA_F_NESTED: its payload starts with an ifinfomsg, not attributes
+        var peerInfo = m.BeginNested(VethInfoPeer); // not NLA_F_NESTED: its payload starts with an ifinfomsg, not attributes
         m.IfInfo().Attribute(IflaIfname, peerName).Attribute(IflaMtu, (uint)mtu);
-        m.EndNested(peer);
+        if (peer is not null)
+            m.Attribute(IflaAddress, peer.Mac.GetAddressBytes()).Attribute(IflaNetNsFd, (uint)peer.NetnsFd);
+        m.EndNested(peerInfo);
         m.EndNested(data);
         return m.EndNested(info);
     }
@@ -77,8 +86,8 @@ internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
     public void CreateBridge(string name, int mtu) =>
         socket.Execute(CreateLinkMessage(name, "bridge", mtu), $"creating bridge {name}");
 
-    public void CreateVeth(string name, string peerName, int mtu) =>
-        socket.Execute(CreateVethMessage(name, peerName, mtu), $"creating veth {name}");
+    public void CreateVeth(string name, string peerName, int mtu, VethPeerPlacement? peer = null) =>
+        socket.Execute(CreateVethMessage(name, peerName, mtu, peer), $"creating veth {name}");
 
     /// <summary>The link's index, or null when no link has that name.</summary>
     public int? LinkIndex(string name) => Link(name)?.Index;
@@ -127,10 +136,6 @@ internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
     }
 
     /// <summary>Moves a link into the network namespace open as <paramref name="netnsFd"/>.</summary>
-    public void MoveToNetns(int index, int netnsFd, string description) =>
-        socket.Execute(new NetlinkMessageBuilder(RtmNewLink, Request | Ack).IfInfo(index).Attribute(IflaNetNsFd, (uint)netnsFd),
-            $"moving link {description} to another network namespace");
-
     /// <summary>Deletes a link by name; false when there is none.</summary>
     public bool DeleteLink(string name)
     {
@@ -197,3 +202,6 @@ internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
         return new RouteInfo(new IPNetwork(destination, dstLength), table, message.Payload[7]);
     }
 }
+
+/// <summary>Where a new veth's peer goes (a namespace, by an open descriptor of it) and what it is; the host end's bridge.</summary>
+public sealed record VethPeerPlacement(int NetnsFd, System.Net.NetworkInformation.PhysicalAddress Mac, int MasterIndex);
