@@ -38,9 +38,9 @@ public sealed class EngineClient(string socket) : IDisposable
         }
     }
 
-    public async Task<string> CreateAsync(string image, string[] cmd, string? name = null)
+    public async Task<string> CreateAsync(string image, string[] cmd, object? hostConfig = null)
     {
-        using var r = await _http.PostAsJsonAsync("containers/create" + (name is null ? "" : "?name=" + name), new { Image = image, Cmd = cmd });
+        using var r = await _http.PostAsJsonAsync("containers/create", new { Image = image, Cmd = cmd, HostConfig = hostConfig ?? new { } });
         return (await ReadOk(r, "create"))["Id"]!.GetValue<string>();
     }
 

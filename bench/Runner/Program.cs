@@ -1,11 +1,13 @@
 using System.Globalization;
 using ContainerConsole.Bench;
 
-// ccbench [--runs N] [--bin DIR] [--out FILE]: every figure on ccagent and on Debian's dockerd (runc for the raw runtime)
+// ccbench [--runs N] [--bin DIR] [--out FILE] [--only NAME,...]: every figure (or the named ones: raw, cli, api, concurrent,
+// ps, load, logs, running) on ccagent and on Debian's dockerd (runc for the raw runtime)
 // in this one run, printed as a markdown table (progress on stderr). Needs root, dockerd, containerd, runc, hyperfine, wrk.
 var runs = 30;
 var binDir = Path.GetFullPath("bin");
 string? outFile = null;
+HashSet<string>? only = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -13,8 +15,9 @@ for (var i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--bin": binDir = Path.GetFullPath(args[++i]); break;
         case "--out": outFile = args[++i]; break;
+        case "--only": only = [.. args[++i].Split(',')]; break;
         default:
-            Console.Error.WriteLine($"ccbench: unknown argument {args[i]}\nusage: ccbench [--runs N] [--bin DIR] [--out FILE]");
+            Console.Error.WriteLine($"ccbench: unknown argument {args[i]}\nusage: ccbench [--runs N] [--bin DIR] [--out FILE] [--only NAME,...]");
             return 2;
     }
 }
@@ -31,8 +34,10 @@ await using (var bed = await Testbed.StartAsync(binDir))
 {
     var idleRss = bed.Both.ToDictionary(e => e.Name, e => e.DaemonPids().Sum(ProcessStats.Rss));
     var figures = new Figures(bed, table, runs);
-    async Task Measure(string what, Func<Task> figure)
+    async Task Measure(string name, string what, Func<Task> figure)
     {
+        if (only is not null && !only.Contains(name))
+            return;
         Console.Error.WriteLine(what + "...");
         try
         {
@@ -45,14 +50,14 @@ await using (var bed = await Testbed.StartAsync(binDir))
                 await engine.Client.RemoveAllAsync();
         }
     }
-    await Measure("raw runtime", () => { figures.RawRuntime(); return Task.CompletedTask; });
-    await Measure("run --rm through the docker CLI", () => { figures.RunRemoveThroughTheCli(); return Task.CompletedTask; });
-    await Measure("run --rm through the API", figures.RunRemoveThroughTheApiAsync);
-    await Measure("50 concurrent starts", figures.FiftyConcurrentAsync);
-    await Measure("ps with 500 containers", figures.PsWith500Async);
-    await Measure("image load", () => { figures.Load(); return Task.CompletedTask; });
-    await Measure("log throughput", figures.LogThroughputAsync);
-    await Measure("100 running: memory, stats, server", () => figures.HundredRunningAsync(idleRss, figures.ServerListAsync));
+    await Measure("raw", "raw runtime", () => { figures.RawRuntime(); return Task.CompletedTask; });
+    await Measure("cli", "run --rm through the docker CLI", () => { figures.RunRemoveThroughTheCli(); return Task.CompletedTask; });
+    await Measure("api", "run --rm through the API", figures.RunRemoveThroughTheApiAsync);
+    await Measure("concurrent", "50 concurrent starts", figures.FiftyConcurrentAsync);
+    await Measure("ps", "ps with 500 containers", figures.PsWith500Async);
+    await Measure("load", "image load", () => { figures.Load(); return Task.CompletedTask; });
+    await Measure("logs", "log throughput", figures.LogThroughputAsync);
+    await Measure("running", "100 running: memory, stats, server", () => figures.HundredRunningAsync(idleRss, figures.ServerListAsync));
 }
 
 var machine = $"{Environment.ProcessorCount} cores, {File.ReadLines("/etc/os-release").First(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))[12..].Trim('"')}, kernel {Environment.OSVersion.Version}";

@@ -23,7 +23,7 @@ public sealed partial class ContainerEngine
             using var view = OpenOverlayView(c, writable: false, withMounts: true);
             return await action(view);
         }
-        await _lock.WaitAsync(ct);
+        await c.Lock.WaitAsync(ct);
         try
         {
             if (c.State.IsActive)
@@ -33,7 +33,7 @@ public sealed partial class ContainerEngine
         }
         finally
         {
-            _lock.Release();
+            c.Lock.Release();
         }
     }
 

@@ -123,10 +123,10 @@ public sealed partial class ContainerEngine
     /// <summary>docker update: checks and merges into HostConfig, applies to the live cgroup, persists config and spec.</summary>
     public async Task<List<string>> UpdateAsync(string idOrName, UpdateRequest update, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct);
+        var c = Get(idOrName);
+        await c.Lock.WaitAsync(ct);
         try
         {
-            var c = Get(idOrName);
             var hc = System.Text.Json.JsonSerializer.Deserialize<HostConfig>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(c.HostConfig))!;
             var resources = ContainerUpdate.Merge(hc, update);
             var warnings = new List<string>();
@@ -139,7 +139,7 @@ public sealed partial class ContainerEngine
         }
         finally
         {
-            _lock.Release();
+            c.Lock.Release();
         }
     }
 

@@ -21,7 +21,10 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
 {
     private readonly ConcurrentDictionary<string, ContainerModel> _containers = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _exits = new();
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly SemaphoreSlim _lock = new(1, 1); // names across containers: create and rename
+    // Creating a container under its monitor blocks a thread on the monitor's sync pipe for tens of milliseconds: two
+    // per core at once keep 50 concurrent starts from starving the thread pool or thrashing the cores.
+    private readonly SemaphoreSlim _spawnGate = new(Math.Max(2, Environment.ProcessorCount * 2));
 
     [GeneratedRegex("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")]
     private static partial Regex NamePattern();
@@ -47,6 +50,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             var shim = new ProcessIdentity(c.State.ShimPid, c.State.ShimStartTime);
             if (shim.IsAlive)
             {
+                runtime.WatchMonitor(shim);
                 attach.Started(c.Id);
                 ReadoptVolumes(c);
                 health.Start(c, fresh: false);
@@ -225,7 +229,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
     /// meanwhile (<paramref name="ct"/> is canceled then); once begun it is not cut short.</param>
     private async Task StartCoreAsync(ContainerModel c, int restartCount, CancellationToken ct, bool byPolicy = false)
     {
-        await _lock.WaitAsync(ct);
+        await c.Lock.WaitAsync(ct);
         try
         {
             if (c.State.IsActive)
@@ -236,6 +240,8 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
                     return;
                 ct = CancellationToken.None;
             }
+            else if (!_containers.ContainsKey(c.Id))
+                throw EngineException.NoSuchContainer(c.Id); // removed while this start waited
             var cgroup = new CgroupManagerFactory().Create($"/containerconsole/{c.Id}");
             var plan = network.Prepare(c, store.Dir(c.Id), ExposedPortKeys(c), Get); // addresses, ports, name files
             try
@@ -252,7 +258,16 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             try
             {
                 await AcquireVolumesAsync(c, ct);
-                var (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+                ProcessIdentity shim, init;
+                await _spawnGate.WaitAsync(ct);
+                try
+                {
+                    (shim, init) = runtime.CreateUnderMonitor(c, cgroup.OomCounterFile);
+                }
+                finally
+                {
+                    _spawnGate.Release();
+                }
                 attach.Started(c.Id); // created, not started: attached clients miss no output
                 var startedAt = DateTime.UtcNow; // before start: a quick container may finish before start returns
                 try
@@ -287,7 +302,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         }
         finally
         {
-            _lock.Release();
+            c.Lock.Release();
         }
     }
 
@@ -403,7 +418,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (!await WaitExitAsync(c, TimeSpan.FromSeconds(30), ct))
                 throw new EngineException(500, $"container {c.Id} did not exit after SIGKILL");
         }
-        await _lock.WaitAsync(ct);
+        await c.Lock.WaitAsync(ct);
         try
         {
             c.State.Status = "removing";
@@ -419,7 +434,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         }
         finally
         {
-            _lock.Release();
+            c.Lock.Release();
         }
         attach.Removed(c.Id);
         events.Container(c, "destroy");
@@ -476,7 +491,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             if (exit is null)
                 continue;
             health.Stop(c.Id);
-            await _lock.WaitAsync(ct);
+            await c.Lock.WaitAsync(ct);
             try
             {
                 c.State.Status = "exited";
@@ -498,7 +513,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             finally
             {
-                _lock.Release();
+                c.Lock.Release();
             }
             attach.Stopped(c.Id);
             if (c.State.OOMKilled)

@@ -146,6 +146,11 @@ public sealed class ContainerRunState
 /// <summary>What the agent stores per container in container.json (atomically).</summary>
 public sealed class ContainerModel
 {
+    /// <summary>Serialises this container's start, exit, update, copy and removal; other containers go on meanwhile
+    /// (creation and renaming, which check names across containers, take the engine's lock instead).</summary>
+    [JsonIgnore]
+    public SemaphoreSlim Lock { get; } = new(1, 1);
+
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
     public DateTime Created { get; set; }
