@@ -25,6 +25,7 @@ public sealed class LayerStore
         _db = System.IO.Path.Combine(Root, "layerdb");
         _byBlob = System.IO.Path.Combine(_db, "by-blob");
         Directory.CreateDirectory(_layers);
+        FileSync.TryMarkTopDirectory(_layers);
         Directory.CreateDirectory(_byBlob);
     }
 
