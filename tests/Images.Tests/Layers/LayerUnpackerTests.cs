@@ -228,6 +228,33 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [RequiresRootFact]
+    public async Task A_directory_replaced_by_a_symlink_is_not_written_through()
+    {
+        // "d" was a real directory for the first files; once a symlink replaces it, files below it must be refused.
+        var before = Directory.GetFileSystemEntries("/etc").Length;
+        await AssertRejected(
+            Tar(Dir("d/"), File("d/a", "x"), File("d/sub/b", "y"), Link(TarEntryType.SymbolicLink, "d", "/etc"), File("d/cc-unpack-test", "z")),
+            "path goes through symlink");
+        Assert.False(System.IO.File.Exists("/etc/cc-unpack-test"));
+        Assert.Equal(before, Directory.GetFileSystemEntries("/etc").Length);
+    }
+
+    [RequiresRootFact]
+    public Task A_directory_replaced_by_a_file_is_no_parent() =>
+        AssertRejected(Tar(File("d/sub/a", "x"), File("d", "now a file"), File("d/sub/b", "y")), "is not a directory");
+
+    [RequiresRootFact]
+    public async Task A_file_replaced_by_a_later_file_gets_the_later_metadata()
+    {
+        await Unpack(Tar(File("f", "first, longer", mode: 0x1FF, uid: 5), File("f", "second", mode: 0x180, uid: 6, gid: 7, mtime: T2)));
+        Assert.Equal("second", System.IO.File.ReadAllText(P("f")));
+        var st = Xattr.LStat(P("f"))!.Value;
+        Assert.Equal(0x180u, st.Mode & 0xFFF);
+        Assert.Equal((6u, 7u), (st.Uid, st.Gid));
+        Assert.Equal(T2, new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(P("f"))));
+    }
+
+    [RequiresRootFact]
     public Task Writing_through_a_symlink_to_an_inner_directory_is_rejected() =>
         AssertRejected(Tar(Dir("real/"), Link(TarEntryType.SymbolicLink, "alias", "real"), File("alias/f", "x")),
             "path goes through symlink");
