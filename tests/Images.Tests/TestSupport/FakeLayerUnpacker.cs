@@ -7,11 +7,23 @@ namespace ContainerConsole.Images.Tests.TestSupport;
 /// <summary>Test unpacker: gunzips when needed, extracts with TarFile and reports sha256 of the plain tar as DiffId.</summary>
 public sealed class FakeLayerUnpacker : ILayerUnpacker
 {
-    public int Calls { get; private set; }
+    private int _calls;
+
+    private int _fromStoredBlobs;
+
+    public int Calls => _calls;
+
+    /// <summary>Unpacks that read a stored blob file (rather than a stream while it arrives).</summary>
+    public int FromStoredBlobs => _fromStoredBlobs;
 
     public async Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct)
     {
-        Calls++;
+        Interlocked.Increment(ref _calls); // speculative unpacks of a load may overlap
+        if (layer is FileStream)
+        {
+            Interlocked.Increment(ref _fromStoredBlobs);
+        }
+
         var buffer = new MemoryStream();
         await layer.CopyToAsync(buffer, ct);
         var bytes = buffer.ToArray();
