@@ -146,6 +146,25 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [RequiresRootFact]
+    public async Task The_callers_input_digest_is_the_diff_id_of_a_plain_layer_only_and_is_asked_for_after_the_end()
+    {
+        var tar = Tar(File("f", "data"));
+        var input = new MemoryStream(tar);
+        var fromCaller = "sha256:" + new string('c', 64);
+        var askedAt = -1L;
+        var plain = await new LayerUnpacker().UnpackAsync(input, _target + "p", CancellationToken.None, () =>
+        {
+            askedAt = input.Position;
+            return fromCaller;
+        });
+        Assert.Equal(fromCaller, plain.DiffId);
+        Assert.Equal(tar.Length, askedAt);
+
+        var gz = await new LayerUnpacker().UnpackAsync(new MemoryStream(Gzip(tar)), _target + "g", CancellationToken.None, () => fromCaller);
+        Assert.Equal(Sha(tar), gz.DiffId); // the digest of a compressed input is not its diff id
+    }
+
+    [RequiresRootFact]
     public async Task Whiteouts_become_overlayfs_char_devices_and_opaque_xattrs()
     {
         var tar = Tar(

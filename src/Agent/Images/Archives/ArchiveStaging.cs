@@ -33,11 +33,12 @@ public sealed class ArchiveStaging : IDisposable
     /// <summary>
     /// Stages <paramref name="archive"/> into <paramref name="dir"/>. <paramref name="tee"/>, given an entry's canonical
     /// name, staged path and length, may return a consumer that then reads a copy of the entry's bytes while they are
-    /// staged (on another thread: one pass over the archive, e.g. unpacking a layer as it arrives). A consumer that stops
+    /// staged (on another thread: one pass over the archive, e.g. unpacking a layer as it arrives), with a function that
+    /// gives the sha256 digest of those bytes once the consumer has read them to their end. A consumer that stops
     /// reading or fails does not stop the staging; its outcome is its own business.
     /// </summary>
     public static async Task<ArchiveStaging> ExtractAsync(Stream archive, string dir, CancellationToken ct,
-        Func<string, string, long, Func<Stream, Task>?>? tee = null)
+        Func<string, string, long, Func<Stream, Func<string>, Task>?>? tee = null)
     {
         System.IO.Directory.CreateDirectory(dir);
         var staging = new ArchiveStaging(dir);
@@ -105,9 +106,10 @@ public sealed class ArchiveStaging : IDisposable
     }
 
     /// <summary>Writes one entry to <paramref name="path"/> (and to <paramref name="consumer"/>, if any); returns its sha256 digest.</summary>
-    private static async Task<string> StageFileAsync(Stream? data, string path, Func<Stream, Task>? consumer, byte[] buffer, CancellationToken ct)
+    private static async Task<string> StageFileAsync(Stream? data, string path, Func<Stream, Func<string>, Task>? consumer, byte[] buffer, CancellationToken ct)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        string? digest = null; // set before the copy's end, so the consumer sees it once it has read everything
         PipeWriter? copy = null;
         if (consumer is not null)
         {
@@ -119,7 +121,8 @@ public sealed class ArchiveStaging : IDisposable
             {
                 try
                 {
-                    await consumer(pipe.Reader.AsStream(leaveOpen: true));
+                    await consumer(pipe.Reader.AsStream(leaveOpen: true),
+                        () => Volatile.Read(ref digest) ?? throw new InvalidOperationException("entry digest asked for before its end"));
                 }
                 catch (Exception)
                 {
@@ -153,6 +156,7 @@ public sealed class ArchiveStaging : IDisposable
                 }
             }
 
+            Volatile.Write(ref digest, "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()));
             if (copy is not null)
             {
                 await copy.CompleteAsync();
@@ -168,7 +172,7 @@ public sealed class ArchiveStaging : IDisposable
             throw;
         }
 
-        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+        return digest;
     }
 
     /// <summary>The sha256 digest of a staged file's content, computed while it was written.</summary>

@@ -19,7 +19,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
     private const string OpaqueMarker = ".wh..wh..opq";
     private const string OpaqueXattr = "trusted.overlay.opaque";
 
-    public async Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct)
+    public async Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct, Func<string>? inputDigest = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentException.ThrowIfNullOrEmpty(targetDir);
@@ -35,7 +35,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
         try
         {
             Xattr.Chmod(tmp, 0x1ED); // 0755 regardless of umask; a "./" entry may override it
-            result = await new Extraction(tmp).RunAsync(layer, ct).ConfigureAwait(false);
+            result = await new Extraction(tmp).RunAsync(layer, inputDigest, ct).ConfigureAwait(false);
             Xattr.SyncFs(tmp);
             Xattr.RenameNoReplace(tmp, targetDir);
         }
@@ -94,7 +94,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
 
         private ImageFormatException Bad(string what) => new($"layer entry \"{_entryName}\": {what}");
 
-        public async Task<UnpackedLayer> RunAsync(Stream layer, CancellationToken ct)
+        public async Task<UnpackedLayer> RunAsync(Stream layer, Func<string>? inputDigest, CancellationToken ct)
         {
             var magic = new byte[4];
             int n;
@@ -109,8 +109,10 @@ public sealed class LayerUnpacker : ILayerUnpacker
                 : n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd
                     ? new ZstdSharp.DecompressionStream(raw, leaveOpen: true)
                     : raw;
-            await using var hashing = new HashingStream(decompressed);
-            await using var reader = new TarReader(hashing, leaveOpen: true);
+            // An uncompressed layer's diff id is the digest of the input: the caller's, when it computes one anyway.
+            var hashing = decompressed == raw && inputDigest is not null ? null : new HashingStream(decompressed);
+            await using var tarStream = hashing ?? decompressed;
+            await using var reader = new TarReader(tarStream, leaveOpen: true);
 
             string? last = null;
             while (true)
@@ -137,7 +139,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
             // The diff id covers the whole uncompressed stream, trailer blocks included.
             try
             {
-                while (await hashing.ReadAsync(_buffer, ct).ConfigureAwait(false) > 0) { }
+                while (await tarStream.ReadAsync(_buffer, ct).ConfigureAwait(false) > 0) { }
             }
             catch (Exception e) when (IsReadFailure(e))
             {
@@ -149,7 +151,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
                 var path = rel.Length == 0 ? root : Path.Combine(root, rel);
                 Xattr.SetTimes(path, mtime, mtime);
             }
-            return new UnpackedLayer(hashing.Digest(), _size);
+            return new UnpackedLayer(hashing?.Digest() ?? inputDigest!(), _size);
         }
 
         private static bool IsReadFailure(Exception e) =>

@@ -221,7 +221,8 @@ public sealed partial class ImageStore
         {
             try
             {
-                return await Layers.PrepareAsync(pipe.Reader.AsStream(leaveOpen: true), ct);
+                // The blob is verified against blob.Digest before the copy ends, so that is the digest of what was read.
+                return await Layers.PrepareAsync(pipe.Reader.AsStream(leaveOpen: true), () => blob.Digest, ct);
             }
             finally
             {

@@ -155,7 +155,7 @@ public sealed partial class ImageStore
     /// blob the manifest names, with the diff id the config expects; a failed guess is unpacked again from the blob (which
     /// reports the error as before) and every unused one is removed.
     /// </summary>
-    private Func<Stream, Task>? SpeculateLayer(string name, string path, long length, Dictionary<string, Task<PreparedLayer>> prepared, CancellationToken ct)
+    private Func<Stream, Func<string>, Task>? SpeculateLayer(string name, string path, long length, Dictionary<string, Task<PreparedLayer>> prepared, CancellationToken ct)
     {
         string? hex;
         if (name.EndsWith("/layer.tar", StringComparison.Ordinal))
@@ -178,11 +178,11 @@ public sealed partial class ImageStore
 
         var done = new TaskCompletionSource<PreparedLayer>(TaskCreationOptions.RunContinuationsAsynchronously);
         prepared[path] = done.Task;
-        return async stream =>
+        return async (stream, digest) =>
         {
             try
             {
-                done.SetResult(await Layers.PrepareAsync(stream, ct));
+                done.SetResult(await Layers.PrepareAsync(stream, digest, ct));
             }
             catch (Exception e)
             {

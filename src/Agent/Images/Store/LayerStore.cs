@@ -152,13 +152,14 @@ public sealed class LayerStore
     /// <summary>
     /// Unpacks a layer stream into a temporary directory of the store (removed again on failure), to be committed by
     /// <see cref="AddAsync"/> once its blob is stored and verified. A crash leaves only what <see cref="SweepUncommitted"/> removes.
+    /// <paramref name="inputDigest"/>: see <see cref="ILayerUnpacker.UnpackAsync"/>.
     /// </summary>
-    public async Task<PreparedLayer> PrepareAsync(Stream layer, CancellationToken ct)
+    public async Task<PreparedLayer> PrepareAsync(Stream layer, Func<string>? inputDigest, CancellationToken ct)
     {
         var temp = NewTempDir();
         try
         {
-            return new PreparedLayer(temp, await _unpacker.UnpackAsync(layer, temp, ct));
+            return new PreparedLayer(temp, await _unpacker.UnpackAsync(layer, temp, ct, inputDigest));
         }
         catch
         {
