@@ -6,7 +6,11 @@ public sealed record UnpackedLayer(string DiffId, long Size);
 /// <summary>Unpacks one layer tar (plain, gzip or zstd) into a new directory in overlayfs form, or fails leaving nothing.</summary>
 public interface ILayerUnpacker
 {
-    Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct);
+    /// <param name="inputDigest">
+    /// The sha256 digest of the whole input, which the caller computes itself as it feeds <paramref name="layer"/> and
+    /// can give once the input has been read to its end: the diff id of an uncompressed layer, so it is not hashed twice.
+    /// </param>
+    Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct, Func<string>? inputDigest = null);
 }
 
 /// <summary>Bad image input (hostile tar, digest mismatch, malformed manifest): the message names the entry or field.</summary>

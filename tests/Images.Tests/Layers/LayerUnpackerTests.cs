@@ -146,6 +146,25 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [RequiresRootFact]
+    public async Task The_callers_input_digest_is_the_diff_id_of_a_plain_layer_only_and_is_asked_for_after_the_end()
+    {
+        var tar = Tar(File("f", "data"));
+        var input = new MemoryStream(tar);
+        var fromCaller = "sha256:" + new string('c', 64);
+        var askedAt = -1L;
+        var plain = await new LayerUnpacker().UnpackAsync(input, _target + "p", CancellationToken.None, () =>
+        {
+            askedAt = input.Position;
+            return fromCaller;
+        });
+        Assert.Equal(fromCaller, plain.DiffId);
+        Assert.Equal(tar.Length, askedAt);
+
+        var gz = await new LayerUnpacker().UnpackAsync(new MemoryStream(Gzip(tar)), _target + "g", CancellationToken.None, () => fromCaller);
+        Assert.Equal(Sha(tar), gz.DiffId); // the digest of a compressed input is not its diff id
+    }
+
+    [RequiresRootFact]
     public async Task Whiteouts_become_overlayfs_char_devices_and_opaque_xattrs()
     {
         var tar = Tar(
@@ -225,6 +244,33 @@ public sealed class LayerUnpackerTests : IDisposable
             Tar(Link(TarEntryType.SymbolicLink, "evil", "../../.."), File("evil/" + Path.GetFileName(escaped), "x")),
             "path goes through symlink");
         Assert.False(Path.Exists(escaped));
+    }
+
+    [RequiresRootFact]
+    public async Task A_directory_replaced_by_a_symlink_is_not_written_through()
+    {
+        // "d" was a real directory for the first files; once a symlink replaces it, files below it must be refused.
+        var before = Directory.GetFileSystemEntries("/etc").Length;
+        await AssertRejected(
+            Tar(Dir("d/"), File("d/a", "x"), File("d/sub/b", "y"), Link(TarEntryType.SymbolicLink, "d", "/etc"), File("d/cc-unpack-test", "z")),
+            "path goes through symlink");
+        Assert.False(System.IO.File.Exists("/etc/cc-unpack-test"));
+        Assert.Equal(before, Directory.GetFileSystemEntries("/etc").Length);
+    }
+
+    [RequiresRootFact]
+    public Task A_directory_replaced_by_a_file_is_no_parent() =>
+        AssertRejected(Tar(File("d/sub/a", "x"), File("d", "now a file"), File("d/sub/b", "y")), "is not a directory");
+
+    [RequiresRootFact]
+    public async Task A_file_replaced_by_a_later_file_gets_the_later_metadata()
+    {
+        await Unpack(Tar(File("f", "first, longer", mode: 0x1FF, uid: 5), File("f", "second", mode: 0x180, uid: 6, gid: 7, mtime: T2)));
+        Assert.Equal("second", System.IO.File.ReadAllText(P("f")));
+        var st = Xattr.LStat(P("f"))!.Value;
+        Assert.Equal(0x180u, st.Mode & 0xFFF);
+        Assert.Equal((6u, 7u), (st.Uid, st.Gid));
+        Assert.Equal(T2, new DateTimeOffset(System.IO.File.GetLastWriteTimeUtc(P("f"))));
     }
 
     [RequiresRootFact]

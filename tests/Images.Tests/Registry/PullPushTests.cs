@@ -26,6 +26,8 @@ public sealed class PullPushTests : RegistryTestBase
         Assert.Equal(id, image.Id);
         Assert.Equal([$"{FakeRegistry.Host}/{Repo}@{digest}"], image.RepoDigests);
         Assert.Equal([Base.DiffId, App.DiffId], image.DiffIds);
+        Assert.Equal(0, Unpacker.FromStoredBlobs); // unpacked while downloading, not read back from the store
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Store.Root, "*.tmp*", SearchOption.AllDirectories));
         Assert.Contains($"{Base.Digest[7..19]}: Pull complete", progress.Statuses);
         Assert.Contains($"Digest: {digest}", progress.Statuses);
         Assert.Equal($"Status: Downloaded newer image for {Ref}", progress.Statuses.Last());

@@ -219,6 +219,100 @@ public sealed class ImageStoreTests : IDisposable
         Assert.Equal(store.Layers.List().Count(), Directory.EnumerateDirectories(Path.Combine(store.Root, "layers")).Count());
     }
 
+    private void AssertNoLeftovers(ImageStore store)
+    {
+        Assert.Empty(Directory.EnumerateFileSystemEntries(store.Root, "*.tmp*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store.Root, "tmp")));
+        Assert.Equal(store.Layers.List().Count(), Directory.EnumerateDirectories(Path.Combine(store.Root, "layers")).Count());
+    }
+
+    [Fact]
+    public async Task Layer_tar_entries_are_unpacked_once_while_the_archive_is_read()
+    {
+        var store = NewStore();
+        var config = Config([_base.DiffId, _app.DiffId]);
+        var loaded = await Load(store, DockerSave(new DockerImage(config, [_base, _app], ["one:1"], LayerNames: ["l0/layer.tar", "l1/layer.tar"])));
+
+        Assert.Equal(["docker.io/library/one:1"], loaded);
+        Assert.Equal(2, _unpacker.Calls);
+        Assert.Equal(0, _unpacker.FromStoredBlobs); // unpacked from the archive as it arrived, not read back from the store
+        Assert.Equal([_base.DiffId, _app.DiffId], store.Inspect("one:1").DiffIds);
+        Assert.True(File.Exists(Path.Combine(store.Layers.PathOf(_app.DiffId), "app", "run")));
+        Assert.True(store.Content.Exists(_base.Digest));
+        AssertNoLeftovers(store);
+    }
+
+    [Fact]
+    public async Task Large_oci_blobs_are_unpacked_while_the_archive_is_read()
+    {
+        var big = TestLayer.Create(gzip: false, ("big", new string('b', 100_000)));
+        var store = NewStore();
+        await Load(store, OciLayout((Config([big.DiffId]), [big], "big:1")));
+        Assert.Equal(1, _unpacker.Calls);
+        Assert.Equal(0, _unpacker.FromStoredBlobs);
+        Assert.Equal(big.DiffId, store.Inspect("big:1").DiffIds.Single());
+        AssertNoLeftovers(store);
+    }
+
+    [Fact]
+    public async Task A_layer_tar_with_the_wrong_diff_id_is_refused_and_its_early_unpack_removed()
+    {
+        var store = NewStore();
+        await Load(store, DockerSave(new DockerImage(Config([_other.DiffId]), [_other], ["keep:1"])));
+        var layersBefore = store.Layers.List().Order().ToList();
+
+        var config = Config([_base.DiffId, _other.DiffId]); // _app is not what the config says
+        var e = await Assert.ThrowsAsync<ImageFormatException>(() =>
+            Load(store, DockerSave(new DockerImage(config, [_base, _app], ["bad:1"], LayerNames: ["l0/layer.tar", "l1/layer.tar"]))));
+
+        Assert.Contains("layer 1", e.Message);
+        Assert.Contains("diff id mismatch", e.Message);
+        Assert.Throws<ImageNotFoundException>(() => store.Inspect("bad:1"));
+        Assert.Equal(layersBefore, store.Layers.List().Order().ToList());
+        AssertNoLeftovers(store);
+    }
+
+    [Fact]
+    public async Task A_layer_tar_no_manifest_names_leaves_nothing()
+    {
+        var store = NewStore();
+        var archive = DockerSave(new DockerImage(Config([_app.DiffId]), [_app], ["one:1"], LayerNames: ["l0/layer.tar"]));
+        var files = Untar(archive);
+        files["stray/layer.tar"] = _other.Blob;
+        await Load(store, Tar(files));
+
+        Assert.Equal([_app.DiffId], store.Layers.List());
+        Assert.False(store.Content.Exists(_other.Digest));
+        AssertNoLeftovers(store);
+    }
+
+    [Fact]
+    public async Task A_layer_tar_that_is_not_a_tar_is_reported_as_before()
+    {
+        var store = NewStore();
+        var junk = new TestLayer("not a tar at all"u8.ToArray(), TestLayer.Sha("not a tar at all"u8.ToArray()));
+        var archive = DockerSave(new DockerImage(Config([junk.DiffId]), [junk], ["junk:1"], LayerNames: ["l0/layer.tar"]));
+        await Assert.ThrowsAnyAsync<Exception>(() => Load(store, archive));
+        Assert.Empty(store.Layers.List());
+        Assert.Empty(store.Content.List());
+        AssertNoLeftovers(store);
+    }
+
+    [RequiresRootFact]
+    public async Task A_hostile_layer_tar_is_refused_by_the_real_unpacker_and_leaves_nothing()
+    {
+        var store = new ImageStore(Path.Combine(_dir.Path, "real"), new ContainerConsole.Images.Layers.LayerUnpacker());
+        var escape = "x-" + Guid.NewGuid().ToString("N");
+        var hostile = TestLayer.Create(gzip: false, ("ok", "fine"), ($"../../../../../../tmp/{escape}", "escaped"));
+        var archive = DockerSave(new DockerImage(Config([hostile.DiffId]), [hostile], ["evil:1"], LayerNames: ["l0/layer.tar"]));
+
+        var e = await Assert.ThrowsAsync<ImageFormatException>(() => Load(store, archive));
+        Assert.Contains("path escapes the layer", e.Message);
+        Assert.False(File.Exists(Path.Combine("/tmp", escape)));
+        Assert.Empty(store.Layers.List());
+        AssertNoLeftovers(store);
+    }
+
     private static byte[] OciWithDigest(string digest) => Tar(new Dictionary<string, byte[]>
     {
         ["oci-layout"] = """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray(),

@@ -1,5 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
 
 namespace ContainerConsole.Images.Archives;
 
@@ -7,10 +9,12 @@ namespace ContainerConsole.Images.Archives;
 /// Stages the regular files of an image archive (plain or gzip tar) into a private directory under numbered names,
 /// so entry names are only ever dictionary keys and can never steer a write outside the staging directory.
 /// Symbolic and hard links between entries (old <c>docker save</c> format) become aliases.
+/// Every staged file is sha256-hashed as it is written, so it need not be read again to be verified.
 /// </summary>
 public sealed class ArchiveStaging : IDisposable
 {
     private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _digests = new(StringComparer.Ordinal);
     private readonly List<StagedEntry> _entries = [];
     private readonly List<string> _escaping = [];
 
@@ -26,7 +30,15 @@ public sealed class ArchiveStaging : IDisposable
     /// <summary>Names of entries that point outside the archive root ("../x"); they are not staged.</summary>
     public IReadOnlyList<string> EscapingNames => _escaping;
 
-    public static async Task<ArchiveStaging> ExtractAsync(Stream archive, string dir, CancellationToken ct)
+    /// <summary>
+    /// Stages <paramref name="archive"/> into <paramref name="dir"/>. <paramref name="tee"/>, given an entry's canonical
+    /// name, staged path and length, may return a consumer that then reads a copy of the entry's bytes while they are
+    /// staged (on another thread: one pass over the archive, e.g. unpacking a layer as it arrives), with a function that
+    /// gives the sha256 digest of those bytes once the consumer has read them to their end. A consumer that stops
+    /// reading or fails does not stop the staging; its outcome is its own business.
+    /// </summary>
+    public static async Task<ArchiveStaging> ExtractAsync(Stream archive, string dir, CancellationToken ct,
+        Func<string, string, long, Func<Stream, Func<string>, Task>?>? tee = null)
     {
         System.IO.Directory.CreateDirectory(dir);
         var staging = new ArchiveStaging(dir);
@@ -35,6 +47,7 @@ public sealed class ArchiveStaging : IDisposable
             var input = await ArchiveCompression.DecompressIfGzipAsync(archive, ct);
             var links = new List<(string Name, string Target)>();
             await using var reader = new TarReader(input, leaveOpen: true);
+            var buffer = new byte[256 * 1024];
             var n = 0;
             try
             {
@@ -58,14 +71,7 @@ public sealed class ArchiveStaging : IDisposable
                     {
                         case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                             var path = Path.Combine(dir, (n++).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-                            {
-                                if (entry.DataStream is { } data)
-                                {
-                                    await data.CopyToAsync(file, ct);
-                                }
-                            }
-
+                            staging._digests[path] = await StageFileAsync(entry.DataStream, path, tee?.Invoke(name, path, entry.Length), buffer, ct);
                             staging._files[name] = path;
                             break;
                         case TarEntryType.SymbolicLink:
@@ -98,6 +104,79 @@ public sealed class ArchiveStaging : IDisposable
             throw;
         }
     }
+
+    /// <summary>Writes one entry to <paramref name="path"/> (and to <paramref name="consumer"/>, if any); returns its sha256 digest.</summary>
+    private static async Task<string> StageFileAsync(Stream? data, string path, Func<Stream, Func<string>, Task>? consumer, byte[] buffer, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        string? digest = null; // set before the copy's end, so the consumer sees it once it has read everything
+        PipeWriter? copy = null;
+        if (consumer is not null)
+        {
+            // Large segments and thresholds: fewer thread handoffs between the staging and the consumer.
+            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 128 << 10,
+                useSynchronizationContext: false));
+            copy = pipe.Writer;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await consumer(pipe.Reader.AsStream(leaveOpen: true),
+                        () => Volatile.Read(ref digest) ?? throw new InvalidOperationException("entry digest asked for before its end"));
+                }
+                catch (Exception)
+                {
+                    // the consumer keeps its own outcome; the staging goes on without it
+                }
+                finally
+                {
+                    await pipe.Reader.CompleteAsync();
+                }
+            }, CancellationToken.None);
+        }
+
+        try
+        {
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.None))
+            {
+                if (data is not null)
+                {
+                    int read;
+                    while ((read = await data.ReadAsync(buffer, ct)) > 0)
+                    {
+                        if (copy is not null && (await copy.WriteAsync(buffer.AsMemory(0, read), ct)).IsCompleted)
+                        {
+                            await copy.CompleteAsync(); // the consumer is done reading
+                            copy = null;
+                        }
+
+                        hash.AppendData(buffer, 0, read);
+                        file.Write(buffer, 0, read);
+                    }
+                }
+            }
+
+            Volatile.Write(ref digest, "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()));
+            if (copy is not null)
+            {
+                await copy.CompleteAsync();
+            }
+        }
+        catch (Exception e)
+        {
+            if (copy is not null)
+            {
+                await copy.CompleteAsync(e);
+            }
+
+            throw;
+        }
+
+        return digest;
+    }
+
+    /// <summary>The sha256 digest of a staged file's content, computed while it was written.</summary>
+    public string DigestOfStaged(string path) => _digests[path];
 
     public bool Contains(string name) => NormalizeName(name, null) is { } n && _files.ContainsKey(n);
 

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 
 namespace ContainerConsole.Images.Layers;
@@ -80,6 +81,32 @@ internal sealed class HashingStream(Stream inner) : ReadOnlyStreamBase
     {
         if (disposing)
             _hash.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// Pass-through stream that also writes every byte read into <paramref name="copy"/> (a second reader on another thread,
+/// e.g. an unpack while the blob is stored). When that reader stops, the copying stops; the caller completes the writer.
+/// </summary>
+internal sealed class TeeStream(Stream inner, PipeWriter copy) : ReadOnlyStreamBase
+{
+    private bool _copying = true;
+
+    public override int Read(Span<byte> buffer) => throw new NotSupportedException("TeeStream is read asynchronously");
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
+        if (n > 0 && _copying && (await copy.WriteAsync(buffer[..n], ct).ConfigureAwait(false)).IsCompleted)
+            _copying = false;
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
         base.Dispose(disposing);
     }
 }

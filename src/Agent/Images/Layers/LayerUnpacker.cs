@@ -19,7 +19,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
     private const string OpaqueMarker = ".wh..wh..opq";
     private const string OpaqueXattr = "trusted.overlay.opaque";
 
-    public async Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct)
+    public async Task<UnpackedLayer> UnpackAsync(Stream layer, string targetDir, CancellationToken ct, Func<string>? inputDigest = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentException.ThrowIfNullOrEmpty(targetDir);
@@ -35,7 +35,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
         try
         {
             Xattr.Chmod(tmp, 0x1ED); // 0755 regardless of umask; a "./" entry may override it
-            result = await new Extraction(tmp).RunAsync(layer, ct).ConfigureAwait(false);
+            result = await new Extraction(tmp).RunAsync(layer, inputDigest, ct).ConfigureAwait(false);
             Xattr.SyncFs(tmp);
             Xattr.RenameNoReplace(tmp, targetDir);
         }
@@ -84,13 +84,17 @@ public sealed class LayerUnpacker : ILayerUnpacker
     private sealed class Extraction(string root)
     {
         private readonly HashSet<string> _regularFiles = new(StringComparer.Ordinal);
+        // Paths this extraction made or checked as real directories: spares an lstat per component of every entry.
+        // Whatever replaces one goes through RemoveExisting, which forgets it.
+        private readonly HashSet<string> _dirs = new(StringComparer.Ordinal);
+        private readonly byte[] _buffer = new byte[128 * 1024];
         private readonly Dictionary<string, DateTimeOffset> _dirTimes = new(StringComparer.Ordinal);
         private long _size;
         private string _entryName = "";
 
         private ImageFormatException Bad(string what) => new($"layer entry \"{_entryName}\": {what}");
 
-        public async Task<UnpackedLayer> RunAsync(Stream layer, CancellationToken ct)
+        public async Task<UnpackedLayer> RunAsync(Stream layer, Func<string>? inputDigest, CancellationToken ct)
         {
             var magic = new byte[4];
             int n;
@@ -105,8 +109,10 @@ public sealed class LayerUnpacker : ILayerUnpacker
                 : n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd
                     ? new ZstdSharp.DecompressionStream(raw, leaveOpen: true)
                     : raw;
-            await using var hashing = new HashingStream(decompressed);
-            await using var reader = new TarReader(hashing, leaveOpen: true);
+            // An uncompressed layer's diff id is the digest of the input: the caller's, when it computes one anyway.
+            var hashing = decompressed == raw && inputDigest is not null ? null : new HashingStream(decompressed);
+            await using var tarStream = hashing ?? decompressed;
+            await using var reader = new TarReader(tarStream, leaveOpen: true);
 
             string? last = null;
             while (true)
@@ -133,8 +139,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
             // The diff id covers the whole uncompressed stream, trailer blocks included.
             try
             {
-                var buf = new byte[81920];
-                while (await hashing.ReadAsync(buf, ct).ConfigureAwait(false) > 0) { }
+                while (await tarStream.ReadAsync(_buffer, ct).ConfigureAwait(false) > 0) { }
             }
             catch (Exception e) when (IsReadFailure(e))
             {
@@ -146,7 +151,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
                 var path = rel.Length == 0 ? root : Path.Combine(root, rel);
                 Xattr.SetTimes(path, mtime, mtime);
             }
-            return new UnpackedLayer(hashing.Digest(), _size);
+            return new UnpackedLayer(hashing?.Digest() ?? inputDigest!(), _size);
         }
 
         private static bool IsReadFailure(Exception e) =>
@@ -198,12 +203,11 @@ public sealed class LayerUnpacker : ILayerUnpacker
                         }
                         SetMetadata(path, entry, isDir: true);
                         _dirTimes[rel] = entry.ModificationTime;
+                        _dirs.Add(rel);
                         break;
 
                     case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                        RemoveExisting(path, rel);
-                        await WriteFileAsync(path, entry, ct).ConfigureAwait(false);
-                        SetMetadata(path, entry, isDir: false);
+                        await WriteFileAsync(path, rel, entry, ct).ConfigureAwait(false);
                         _regularFiles.Add(rel);
                         break;
 
@@ -229,40 +233,53 @@ public sealed class LayerUnpacker : ILayerUnpacker
             }
         }
 
-        private async Task WriteFileAsync(string path, TarEntry entry, CancellationToken ct)
+        /// <summary>Creates the file (replacing what an earlier entry put there), writes its data and sets its metadata through one fd.</summary>
+        private async Task WriteFileAsync(string path, string rel, TarEntry entry, CancellationToken ct)
         {
-            var options = new FileStreamOptions
+            var fd = Xattr.TryCreateExclusive(path); // O_EXCL|O_NOFOLLOW: never follows or reuses an existing name
+            if (fd == -Xattr.EEXIST)
             {
-                Mode = FileMode.CreateNew, // O_EXCL: never follows or reuses an existing name
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            };
-            await using var output = new FileStream(path, options);
-            var data = entry.DataStream;
-            if (data is null)
-                return;
-            var buffer = new byte[81920];
-            long written = 0;
-            while (true)
-            {
-                int n;
-                try
-                {
-                    n = await data.ReadAsync(buffer, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (IsReadFailure(e))
-                {
-                    throw Bad($"truncated layer ({e.Message})");
-                }
-                if (n == 0)
-                    break;
-                await output.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                written += n;
+                RemoveExisting(path, rel);
+                fd = Xattr.TryCreateExclusive(path);
             }
-            if (written != entry.Length)
-                throw Bad($"truncated layer (declared {entry.Length} bytes, got {written})");
-            _size += written;
+            if (fd < 0)
+                throw new IOException($"open {path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(-fd)} (errno {-fd})");
+            try
+            {
+                long written = 0;
+                if (entry.DataStream is { } data)
+                {
+                    while (true)
+                    {
+                        int n;
+                        try
+                        {
+                            n = await data.ReadAsync(_buffer, ct).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (IsReadFailure(e))
+                        {
+                            throw Bad($"truncated layer ({e.Message})");
+                        }
+                        if (n == 0)
+                            break;
+                        Xattr.WriteAll(fd, _buffer.AsSpan(0, n), path);
+                        written += n;
+                    }
+                }
+                if (written != entry.Length)
+                    throw Bad($"truncated layer (declared {entry.Length} bytes, got {written})");
+                _size += written;
+
+                Xattr.FChown(fd, entry.Uid, entry.Gid, path);
+                Xattr.FChmod(fd, (uint)entry.Mode & 0xFFF, path); // after chown, which clears setuid/setgid
+                if (entry is PaxTarEntry pax)
+                    SetXattrs(pax, (name, value) => Xattr.TryFSet(fd, name, value));
+                Xattr.FSetTimes(fd, entry.ModificationTime, entry.ModificationTime, path);
+            }
+            finally
+            {
+                Xattr.CloseFd(fd);
+            }
         }
 
         private void ApplyWhiteout(TarEntry entry, string baseName, List<string> parentRel, string parentPath)
@@ -313,9 +330,13 @@ public sealed class LayerUnpacker : ILayerUnpacker
         private string EnsureParents(List<string> parentRel)
         {
             var path = root;
+            var rel = "";
             foreach (var part in parentRel)
             {
                 path = Path.Combine(path, part);
+                rel = rel.Length == 0 ? part : string.Concat(rel, "/", part);
+                if (_dirs.Contains(rel))
+                    continue;
                 if (Xattr.LStat(path) is { } st)
                 {
                     var kind = st.Mode & Xattr.S_IFMT;
@@ -323,10 +344,12 @@ public sealed class LayerUnpacker : ILayerUnpacker
                         throw Bad($"path goes through symlink \"{part}\"; writing through a symlink is not allowed");
                     if (kind != Xattr.S_IFDIR)
                         throw Bad($"parent \"{part}\" is not a directory");
+                    _dirs.Add(rel);
                     continue;
                 }
                 Directory.CreateDirectory(path);
                 Xattr.Chmod(path, 0x1ED);
+                _dirs.Add(rel);
             }
             return path;
         }
@@ -341,6 +364,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
                 Directory.Delete(path, recursive: true);
                 var prefix = rel + "/";
                 _regularFiles.RemoveWhere(f => f.StartsWith(prefix, StringComparison.Ordinal));
+                _dirs.RemoveWhere(d => d == rel || d.StartsWith(prefix, StringComparison.Ordinal));
                 foreach (var d in _dirTimes.Keys.Where(k => k == rel || k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
                     _dirTimes.Remove(d);
             }
@@ -357,12 +381,13 @@ public sealed class LayerUnpacker : ILayerUnpacker
             if (!isSymlink)
                 Xattr.Chmod(path, (uint)entry.Mode & 0xFFF); // after chown, which clears setuid/setgid
             if (entry is PaxTarEntry pax)
-                SetXattrs(path, pax);
+                SetXattrs(pax, (name, value) => Xattr.TrySet(path, name, value));
             if (!isDir)
                 Xattr.SetTimes(path, entry.ModificationTime, entry.ModificationTime);
         }
 
-        private void SetXattrs(string path, PaxTarEntry pax)
+        /// <summary>Restores SCHILY.xattr.* records through <paramref name="set"/> (returns an errno, 0 on success).</summary>
+        private void SetXattrs(PaxTarEntry pax, Func<string, byte[], int> set)
         {
             const string schily = "SCHILY.xattr.";
             foreach (var (key, value) in pax.ExtendedAttributes)
@@ -378,7 +403,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
                 // System.Formats.Tar decodes PAX values as UTF-8; a value that was not UTF-8 cannot be restored exactly.
                 if (value.Contains('\uFFFD'))
                     continue;
-                var errno = Xattr.TrySet(path, name, Encoding.UTF8.GetBytes(value));
+                var errno = set(name, Encoding.UTF8.GetBytes(value));
                 if (errno is not 0 and not Xattr.ENOTSUP and not Xattr.EPERM)
                     throw new IOException($"layer entry \"{_entryName}\": lsetxattr {name}: errno {errno}");
             }

@@ -37,6 +37,24 @@ internal static unsafe partial class Xattr
     [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int renameat2(int olddirfd, string oldPath, int newdirfd, string newPath, uint flags);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openMode(string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint write(int fd, byte* buf, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
+    private static partial int fchown(int fd, uint uid, uint gid);
+
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    private static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "fsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int fsetxattr(int fd, string name, byte* value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
+    private static partial int futimens(int fd, Timespec* times);
+
     [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     private static partial int syncfs(int fd);
 
@@ -104,6 +122,60 @@ internal static unsafe partial class Xattr
             throw Error($"lgetxattr {name}", path, Marshal.GetLastPInvokeError());
         return buf.AsSpan(0, (int)size).ToArray();
     }
+
+    private const int O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
+    internal const int EEXIST = 17, EINTR = 4;
+
+    /// <summary>
+    /// Creates a new regular file (mode 0600) for writing; never follows or reuses an existing name. Returns the fd,
+    /// or -errno (EEXIST when the name is taken). Working on the fd spares a path lookup per metadata call.
+    /// </summary>
+    internal static int TryCreateExclusive(string path)
+    {
+        var fd = openMode(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180);
+        return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+    }
+
+    internal static void WriteAll(int fd, ReadOnlySpan<byte> data, string path)
+    {
+        fixed (byte* p = data)
+        {
+            var done = 0;
+            while (done < data.Length)
+            {
+                var n = write(fd, p + done, (nuint)(data.Length - done));
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EINTR)
+                        continue;
+                    throw Error("write", path, errno);
+                }
+                done += (int)n;
+            }
+        }
+    }
+
+    internal static void FChown(int fd, int uid, int gid, string path) => Check(fchown(fd, (uint)uid, (uint)gid), "fchown", path);
+
+    internal static void FChmod(int fd, uint mode, string path) => Check(fchmod(fd, mode), "fchmod", path);
+
+    /// <summary>Sets an xattr on an open file. Returns the errno, 0 on success.</summary>
+    internal static int TryFSet(int fd, string name, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* v = value)
+            return fsetxattr(fd, name, v, (nuint)value.Length, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    internal static void FSetTimes(int fd, DateTimeOffset atime, DateTimeOffset mtime, string path)
+    {
+        var t = stackalloc Timespec[2];
+        t[0] = ToTimespec(atime);
+        t[1] = ToTimespec(mtime);
+        Check(futimens(fd, t), "futimens", path);
+    }
+
+    internal static void CloseFd(int fd) => close(fd);
 
     /// <summary>Creates an overlayfs whiteout: a character device 0:0.</summary>
     internal static void MkWhiteout(string path) => Check(mknod(path, S_IFCHR, 0), "mknod", path);

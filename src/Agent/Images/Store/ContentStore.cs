@@ -144,9 +144,11 @@ public sealed class ContentStore
     /// Stores an already written file (a staged archive entry on the store's filesystem) without copying it: hashes and
     /// verifies it like <see cref="WriteAsync(Stream, string?, CancellationToken, long?)"/>, then hard-links it into place
     /// after an fsync. The file itself is left where it is, so other names for it stay valid. Created is false when the
-    /// store already held the blob.
+    /// store already held the blob. <paramref name="digestAsWritten"/>: the sha256 the caller computed while it wrote the
+    /// file (in a directory only it writes to), which spares reading the file again.
     /// </summary>
-    public async Task<(StoredBlob Blob, bool Created)> AdoptAsync(string path, string? expectedDigest, long? expectedSize, CancellationToken ct)
+    public async Task<(StoredBlob Blob, bool Created)> AdoptAsync(string path, string? expectedDigest, long? expectedSize, CancellationToken ct,
+        string? digestAsWritten = null)
     {
         if (expectedDigest is not null)
         {
@@ -160,8 +162,13 @@ public sealed class ContentStore
         }
 
         string digest;
-        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
+        if (digestAsWritten is not null)
         {
+            digest = Digests.Prefix + Digests.Hex(digestAsWritten, "digest as written");
+        }
+        else
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
             digest = Digests.Prefix + Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
         }
 

@@ -1,4 +1,6 @@
+using System.IO.Pipelines;
 using System.Text.Json;
+using ContainerConsole.Images.Layers;
 using ContainerConsole.Images.Oci;
 using ContainerConsole.Runtime.State;
 
@@ -15,8 +17,9 @@ public sealed partial class ImageStore
     /// <summary>
     /// Adds an image whose blobs come from <paramref name="openBlob"/> (a registry). Blobs already in the content store
     /// are not fetched, layers already unpacked are neither fetched nor unpacked. Missing layers are fetched up to
-    /// <paramref name="parallelism"/> at a time and unpacked in order as they arrive; every blob is verified against its
-    /// descriptor on write. The image record is written last; on any failure everything this call created is removed.
+    /// <paramref name="parallelism"/> at a time and unpacked while they download (into temporary directories), then
+    /// committed in order once each blob is verified against its descriptor. The image record is written last; on any
+    /// failure everything this call created is removed.
     /// Returns the image id.
     /// </summary>
     public async Task<string> AddPulledImageAsync(string manifestDigest, byte[] manifestBytes,
@@ -34,7 +37,7 @@ public sealed partial class ImageStore
         await _mutex.WaitAsync(ct);
         var created = new Created();
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var downloads = new Task?[manifest.Layers.Count];
+        var downloads = new Task<PreparedLayer?>?[manifest.Layers.Count];
         try
         {
             var id = manifest.Config.Digest;
@@ -76,8 +79,9 @@ public sealed partial class ImageStore
                     await slots.WaitAsync(failFast.Token);
                     try
                     {
-                        await FetchBlobAsync(layer, openBlob, created, failFast.Token);
+                        var prepared = await FetchLayerAsync(layer, openBlob, created, failFast.Token);
                         events?.Report(new BlobEvent(layer.Digest, "Download complete"));
+                        return prepared;
                     }
                     finally
                     {
@@ -94,18 +98,12 @@ public sealed partial class ImageStore
                 }
 
                 var layer = manifest.Layers[i];
-                if (downloads[i] is { } download)
-                {
-                    await download;
-                }
-                else
-                {
-                    // already stored; a layer listed twice was fetched by its first occurrence
-                    await (downloads[manifest.Layers.ToList().FindIndex(l => l.Digest == layer.Digest)] ?? Task.CompletedTask);
-                }
-
+                // already stored, or a layer listed twice: fetched (and unpacked) by its first occurrence, if at all
+                var download = downloads[i] ?? downloads[manifest.Layers.ToList().FindIndex(l => l.Digest == layer.Digest)];
+                var prepared = download is null ? null : await download;
                 events?.Report(new BlobEvent(layer.Digest, "Extracting"));
-                await UnpackAsync(layer.Digest, diffIds[i], $"layer {i} ({layer.Digest})", created, null, ct);
+                await UnpackAsync(layer.Digest, diffIds[i], $"layer {i} ({layer.Digest})", created, null, ct,
+                    prepared is null ? null : Task.FromResult(prepared));
                 events?.Report(new BlobEvent(layer.Digest, "Pull complete"));
             }
 
@@ -120,7 +118,10 @@ public sealed partial class ImageStore
             {
                 try
                 {
-                    await d!;
+                    if (await d! is { } prepared)
+                    {
+                        FileSync.TryDeleteDirectory(prepared.TempDir); // gone already if it was committed
+                    }
                 }
                 catch (Exception)
                 {
@@ -204,6 +205,60 @@ public sealed partial class ImageStore
                 throw new ImageFormatException($"manifest {what}: layer {i}: negative size");
             }
         }
+    }
+
+    /// <summary>
+    /// Fetches a layer blob into the content store and unpacks it as it arrives (one pass: no re-read of the blob).
+    /// Returns the unpacked layer, not yet committed, or null when the unpack failed: the commit then unpacks the stored
+    /// blob again, which reports the error as a load would.
+    /// </summary>
+    private async Task<PreparedLayer?> FetchLayerAsync(Descriptor blob, Func<Descriptor, CancellationToken, Task<Stream>> openBlob, Created created,
+        CancellationToken ct)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 128 << 10,
+            useSynchronizationContext: false));
+        var unpacking = Task.Run(async () =>
+        {
+            try
+            {
+                // The blob is verified against blob.Digest before the copy ends, so that is the digest of what was read.
+                return await Layers.PrepareAsync(pipe.Reader.AsStream(leaveOpen: true), () => blob.Digest, ct);
+            }
+            finally
+            {
+                await pipe.Reader.CompleteAsync();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await FetchBlobAsync(blob, (d, token) => WrapAsync(openBlob(d, token)), created, ct);
+            await pipe.Writer.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            await pipe.Writer.CompleteAsync(e);
+            try
+            {
+                FileSync.TryDeleteDirectory((await unpacking).TempDir);
+            }
+            catch (Exception)
+            {
+                // the unpack failed too; it left nothing
+            }
+
+            throw;
+        }
+
+        try
+        {
+            return await unpacking;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+
+        async Task<Stream> WrapAsync(Task<Stream> opening) => new TeeStream(await opening, pipe.Writer);
     }
 
     private async Task FetchBlobAsync(Descriptor blob, Func<Descriptor, CancellationToken, Task<Stream>> openBlob, Created created, CancellationToken ct)

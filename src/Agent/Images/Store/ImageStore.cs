@@ -85,51 +85,131 @@ public sealed partial class ImageStore
     /// Loads a <c>docker save</c> archive or an OCI image-layout archive (tar, optionally gzip). Every blob is verified
     /// and every layer's diff id checked against the config. References are written last, in one atomic write; on
     /// failure everything this call created is removed. Returns the loaded references (the image id for untagged images).
+    /// The archive is read once: entries that look like layers are unpacked while they are staged (see
+    /// <see cref="SpeculateLayer"/>) and committed only once the manifest names them and their digests check out.
     /// </summary>
     public async Task<IReadOnlyList<string>> LoadAsync(Stream archive, IProgress<string>? progress, CancellationToken ct)
     {
         return await WriteTransactionAsync(async created =>
         {
-            using var staging = await ArchiveStaging.ExtractAsync(archive, Path.Combine(_tmpDir, $"load-{Guid.NewGuid():N}"), ct);
-            var loaded = new List<(string Id, IReadOnlyList<string> Refs)>();
-            if (staging.Contains("manifest.json"))
+            var prepared = new Dictionary<string, Task<PreparedLayer>>(StringComparer.Ordinal);
+            try
             {
-                await LoadDockerAsync(staging, loaded, created, progress, ct);
+                using var staging = await ArchiveStaging.ExtractAsync(archive, Path.Combine(_tmpDir, $"load-{Guid.NewGuid():N}"), ct,
+                    (name, path, length) => SpeculateLayer(name, path, length, prepared, ct));
+                return await LoadStagedAsync(staging, prepared, created, progress, ct);
             }
-            else if (staging.Contains("index.json"))
+            finally
             {
-                await LoadOciAsync(staging, loaded, created, progress, ct);
+                await DiscardPreparedAsync(prepared.Values);
             }
-            else
-            {
-                throw new ImageFormatException("archive: neither manifest.json (docker save) nor index.json (OCI layout) found");
-            }
-
-            var tags = loaded.SelectMany(l => l.Refs.Select(r => (Reference: r, l.Id))).ToList();
-            foreach (var (r, _) in tags)
-            {
-                if (!ImageReference.TryParse(r, out _))
-                {
-                    throw new ImageFormatException($"invalid reference \"{r}\" in archive");
-                }
-            }
-
-            var normalized = References.TagMany(tags);
-            foreach (var r in normalized)
-            {
-                progress?.Report($"Loaded image: {r}");
-            }
-
-            var result = normalized.ToList();
-            foreach (var (id, refs) in loaded.Where(l => l.Refs.Count == 0))
-            {
-                progress?.Report($"Loaded image ID: {id}");
-                result.Add(id);
-            }
-
-            return result.Distinct().ToList();
         }, ct);
     }
+
+    private async Task<IReadOnlyList<string>> LoadStagedAsync(ArchiveStaging staging, Dictionary<string, Task<PreparedLayer>> prepared, Created created,
+        IProgress<string>? progress, CancellationToken ct)
+    {
+        var loaded = new List<(string Id, IReadOnlyList<string> Refs)>();
+        if (staging.Contains("manifest.json"))
+        {
+            await LoadDockerAsync(staging, prepared, loaded, created, progress, ct);
+        }
+        else if (staging.Contains("index.json"))
+        {
+            await LoadOciAsync(staging, prepared, loaded, created, progress, ct);
+        }
+        else
+        {
+            throw new ImageFormatException("archive: neither manifest.json (docker save) nor index.json (OCI layout) found");
+        }
+
+        var tags = loaded.SelectMany(l => l.Refs.Select(r => (Reference: r, l.Id))).ToList();
+        foreach (var (r, _) in tags)
+        {
+            if (!ImageReference.TryParse(r, out _))
+            {
+                throw new ImageFormatException($"invalid reference \"{r}\" in archive");
+            }
+        }
+
+        var normalized = References.TagMany(tags);
+        foreach (var r in normalized)
+        {
+            progress?.Report($"Loaded image: {r}");
+        }
+
+        var result = normalized.ToList();
+        foreach (var (id, refs) in loaded.Where(l => l.Refs.Count == 0))
+        {
+            progress?.Report($"Loaded image ID: {id}");
+            result.Add(id);
+        }
+
+        return result.Distinct().ToList();
+    }
+
+    /// <summary>
+    /// The tee for <see cref="ArchiveStaging"/>: an entry that is probably a layer (docker save's &lt;id&gt;/layer.tar, or
+    /// an OCI blob too large to be JSON) and not already unpacked is unpacked into a temporary layer directory while it
+    /// arrives, keyed by its staged path. Nothing is trusted yet: <see cref="LayerStore.AddAsync"/> commits it only for a
+    /// blob the manifest names, with the diff id the config expects; a failed guess is unpacked again from the blob (which
+    /// reports the error as before) and every unused one is removed.
+    /// </summary>
+    private Func<Stream, Func<string>, Task>? SpeculateLayer(string name, string path, long length, Dictionary<string, Task<PreparedLayer>> prepared, CancellationToken ct)
+    {
+        string? hex;
+        if (name.EndsWith("/layer.tar", StringComparison.Ordinal))
+        {
+            hex = name[..^"/layer.tar".Length];
+        }
+        else if (name.StartsWith("blobs/sha256/", StringComparison.Ordinal) && length >= 64 << 10)
+        {
+            hex = name["blobs/sha256/".Length..];
+        }
+        else
+        {
+            return null;
+        }
+
+        if (Digests.IsHex64(hex) && (Layers.DiffIdOfBlob(Digests.Prefix + hex) is not null || Layers.Exists(Digests.Prefix + hex)))
+        {
+            return null; // already here: the load will not unpack it
+        }
+
+        var done = new TaskCompletionSource<PreparedLayer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        prepared[path] = done.Task;
+        return async (stream, digest) =>
+        {
+            try
+            {
+                done.SetResult(await Layers.PrepareAsync(stream, digest, ct));
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        };
+    }
+
+    /// <summary>Waits for the speculative unpacks still running and removes the directories no layer took.</summary>
+    private static async Task DiscardPreparedAsync(IEnumerable<Task<PreparedLayer>> prepared)
+    {
+        foreach (var task in prepared.ToList())
+        {
+            try
+            {
+                FileSync.TryDeleteDirectory((await task).TempDir);
+            }
+            catch (Exception)
+            {
+                // a failed guess left nothing behind
+            }
+        }
+    }
+
+    /// <summary>The speculative unpack of a staged archive entry, handed over (the caller then owns its directory).</summary>
+    private static Task<PreparedLayer>? TakePrepared(ArchiveStaging staging, string name, Dictionary<string, Task<PreparedLayer>> prepared) =>
+        staging.PathOf(name) is { } path && prepared.Remove(path, out var task) ? task : null;
 
     /// <summary>
     /// <c>docker commit</c>: turns a container's overlayfs <paramref name="upperDir"/> into a new layer on top of
@@ -406,7 +486,7 @@ public sealed partial class ImageStore
         public List<string> Images { get; } = [];
     }
 
-    private async Task LoadDockerAsync(ArchiveStaging staging, List<(string, IReadOnlyList<string>)> loaded, Created created,
+    private async Task LoadDockerAsync(ArchiveStaging staging, Dictionary<string, Task<PreparedLayer>> prepared, List<(string, IReadOnlyList<string>)> loaded, Created created,
         IProgress<string>? progress, CancellationToken ct)
     {
         var entries = OciJson.ParseDockerArchiveManifest(staging.ReadSmall("manifest.json", "manifest.json", MaxJson), "manifest.json");
@@ -424,7 +504,7 @@ public sealed partial class ImageStore
                 var name = entry.Layers[i];
                 var layerWhat = $"layer {i} ({name})";
                 var digest = await PutBlobAsync(staging, name, DigestFromName(name, configBytes: false), null, created, $"{what}: {layerWhat}", ct);
-                await UnpackAsync(digest, diffIds[i], layerWhat, created, progress, ct);
+                await UnpackAsync(digest, diffIds[i], layerWhat, created, progress, ct, TakePrepared(staging, name, prepared));
                 layers.Add(new Descriptor { MediaType = SniffLayerMediaType(digest, docker: true), Digest = digest, Size = Content.SizeOf(digest) });
             }
 
@@ -442,7 +522,7 @@ public sealed partial class ImageStore
         }
     }
 
-    private async Task LoadOciAsync(ArchiveStaging staging, List<(string, IReadOnlyList<string>)> loaded, Created created,
+    private async Task LoadOciAsync(ArchiveStaging staging, Dictionary<string, Task<PreparedLayer>> prepared, List<(string, IReadOnlyList<string>)> loaded, Created created,
         IProgress<string>? progress, CancellationToken ct)
     {
         var index = OciJson.ParseIndex(staging.ReadSmall("index.json", "index.json", MaxJson), "index.json");
@@ -477,7 +557,7 @@ public sealed partial class ImageStore
 
                     Digests.Hex(layer.Digest, $"{what}: {layerWhat}");
                     await PutBlobAsync(staging, BlobName(layer.Digest), layer.Digest, layer.Size, created, $"{what}: {layerWhat}", ct);
-                    await UnpackAsync(layer.Digest, diffIds[i], layerWhat, created, progress, ct);
+                    await UnpackAsync(layer.Digest, diffIds[i], layerWhat, created, progress, ct, TakePrepared(staging, BlobName(layer.Digest), prepared));
                 }
 
                 RecordImage(manifest.Config.Digest, desc.Digest, created);
@@ -577,7 +657,7 @@ public sealed partial class ImageStore
         try
         {
             // The staged file is on the store's filesystem: link it in rather than copy hundreds of megabytes again.
-            var (blob, isNew) = await Content.AdoptAsync(path, expectedDigest, expectedSize, ct);
+            var (blob, isNew) = await Content.AdoptAsync(path, expectedDigest, expectedSize, ct, staging.DigestOfStaged(path));
             if (isNew)
             {
                 created.Blobs.Add(blob.Digest);
@@ -601,9 +681,23 @@ public sealed partial class ImageStore
         }
     }
 
-    private async Task UnpackAsync(string blobDigest, string diffId, string what, Created created, IProgress<string>? progress, CancellationToken ct)
+    private async Task UnpackAsync(string blobDigest, string diffId, string what, Created created, IProgress<string>? progress, CancellationToken ct,
+        Task<PreparedLayer>? prepared = null)
     {
-        var (layer, isNew) = await Layers.AddAsync(blobDigest, () => Content.Open(blobDigest), diffId, what, ct);
+        PreparedLayer? ready = null;
+        if (prepared is not null)
+        {
+            try
+            {
+                ready = await prepared;
+            }
+            catch (Exception)
+            {
+                // unpacked again from the blob below, which reports the failure with its context
+            }
+        }
+
+        var (layer, isNew) = await Layers.AddAsync(blobDigest, () => Content.Open(blobDigest), diffId, what, ct, ready);
         if (isNew)
         {
             created.Layers.Add(layer.DiffId);

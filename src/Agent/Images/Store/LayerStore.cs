@@ -6,6 +6,9 @@ namespace ContainerConsole.Images.Store;
 /// <summary>A layer unpacked in the store.</summary>
 public sealed record LayerInfo(string DiffId, long Size, string Path);
 
+/// <summary>A layer unpacked (complete and synced) into a temporary directory of the store, not yet committed.</summary>
+public sealed record PreparedLayer(string TempDir, UnpackedLayer Unpacked);
+
 /// <summary>
 /// Unpacked layers shared by every image: &lt;root&gt;/layers/&lt;diffid hex&gt;/ with a commit marker
 /// &lt;root&gt;/layerdb/&lt;diffid hex&gt; (its unpacked size) and &lt;root&gt;/layerdb/by-blob/&lt;blob hex&gt; (its diff id).
@@ -25,6 +28,7 @@ public sealed class LayerStore
         _db = System.IO.Path.Combine(Root, "layerdb");
         _byBlob = System.IO.Path.Combine(_db, "by-blob");
         Directory.CreateDirectory(_layers);
+        FileSync.TryMarkTopDirectory(_layers);
         Directory.CreateDirectory(_byBlob);
     }
 
@@ -84,13 +88,20 @@ public sealed class LayerStore
     /// Unpacks the layer blob <paramref name="blobDigest"/> (read from <paramref name="openBlob"/>) unless a layer
     /// for that blob is already present. When <paramref name="expectedDiffId"/> is given the unpacked diff id must match,
     /// else <see cref="ImageFormatException"/> naming <paramref name="what"/> and nothing is kept.
-    /// Returns the layer and whether it was newly created.
+    /// Returns the layer and whether it was newly created. <paramref name="prepared"/>: the same blob already unpacked by
+    /// <see cref="PrepareAsync"/>, committed instead of unpacking again (or removed if not needed).
     /// </summary>
-    public async Task<(LayerInfo Layer, bool Created)> AddAsync(string blobDigest, Func<Stream> openBlob, string? expectedDiffId, string what, CancellationToken ct)
+    public async Task<(LayerInfo Layer, bool Created)> AddAsync(string blobDigest, Func<Stream> openBlob, string? expectedDiffId, string what, CancellationToken ct,
+        PreparedLayer? prepared = null)
     {
         var known = DiffIdOfBlob(blobDigest);
         if (known is not null)
         {
+            if (prepared is not null)
+            {
+                FileSync.TryDeleteDirectory(prepared.TempDir);
+            }
+
             if (expectedDiffId is not null && known != expectedDiffId)
             {
                 throw new ImageFormatException($"{what}: diff id mismatch: config says {expectedDiffId}, layer is {known}");
@@ -99,12 +110,13 @@ public sealed class LayerStore
             return (Get(known)!, false);
         }
 
-        var temp = System.IO.Path.Combine(_layers, $".{Guid.NewGuid():N}.tmp");
+        var temp = prepared?.TempDir ?? NewTempDir();
         try
         {
-            UnpackedLayer unpacked;
-            await using (var blob = openBlob())
+            var unpacked = prepared?.Unpacked;
+            if (unpacked is null)
             {
+                await using var blob = openBlob();
                 unpacked = await _unpacker.UnpackAsync(blob, temp, ct);
             }
 
@@ -136,6 +148,27 @@ public sealed class LayerStore
             FileSync.TryDeleteDirectory(temp);
         }
     }
+
+    /// <summary>
+    /// Unpacks a layer stream into a temporary directory of the store (removed again on failure), to be committed by
+    /// <see cref="AddAsync"/> once its blob is stored and verified. A crash leaves only what <see cref="SweepUncommitted"/> removes.
+    /// <paramref name="inputDigest"/>: see <see cref="ILayerUnpacker.UnpackAsync"/>.
+    /// </summary>
+    public async Task<PreparedLayer> PrepareAsync(Stream layer, Func<string>? inputDigest, CancellationToken ct)
+    {
+        var temp = NewTempDir();
+        try
+        {
+            return new PreparedLayer(temp, await _unpacker.UnpackAsync(layer, temp, ct, inputDigest));
+        }
+        catch
+        {
+            FileSync.TryDeleteDirectory(temp);
+            throw;
+        }
+    }
+
+    private string NewTempDir() => System.IO.Path.Combine(_layers, $".{Guid.NewGuid():N}.tmp");
 
     /// <summary>
     /// Removes what a crash left mid-unpack: temporary directories and layer directories without their commit marker.
