@@ -154,9 +154,7 @@ public static class ContainersApi
         bool Wanted(LogEntry e) =>
             (e.Stream == "stdout" ? stdout : stderr) && (since is null || e.Time >= since) && (until is null || e.Time <= until);
 
-        var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)).Where(Wanted).ToList();
-        foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
-            await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
+        await WriteBacklog(body, ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)), Wanted, tail, timestamps, c.Config.Tty, ct);
         await body.FlushAsync(ct);
         if (!follow || !engine.IsRunning(c.Id))
             return;
@@ -167,6 +165,15 @@ public static class ContainersApi
             await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
             await body.FlushAsync(ct);
         }
+    }
+
+    /// <summary>What the log already holds: the wanted lines, the last <paramref name="tail"/> of them, each framed.</summary>
+    internal static async Task WriteBacklog(Stream body, IEnumerable<LogEntry> entries, Func<LogEntry, bool> wanted, int tail, bool timestamps, bool raw,
+        CancellationToken ct)
+    {
+        var backlog = entries.Where(wanted).ToList();
+        foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
+            await WriteFrame(body, e, timestamps, raw, ct);
     }
 
     private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, bool raw, CancellationToken ct)
