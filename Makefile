@@ -7,7 +7,7 @@ NATIVE_DIR := src/Agent/Native
 OUT := out
 DATA ?= $(CURDIR)/.data
 
-.PHONY: build native ccrun agent server test test-deps run-deps bench run clean
+.PHONY: build native ccrun agent server test test-deps run-deps bench bench-micro run clean
 
 build: native ccrun agent server
 
@@ -68,6 +68,14 @@ test: test-deps build
 bench: test-deps build
 	bench/run-vs-runc.sh
 	bench/load-vs-docker.sh
+
+# BenchmarkDotNet micro-benchmarks of the agent's hot paths (bench/Micro/README.md), a few minutes on 2 cores; root for
+# the layer unpack (lchown). BENCH_FILTER picks benchmarks (BenchmarkDotNet's --filter glob); the tables are printed at the end.
+BENCH_FILTER ?= *
+bench-micro:
+	@rm -rf $(OUT)/bench-micro
+	$(DOTNET) run -c Release --project bench/Micro --nologo -- --filter '$(BENCH_FILTER)' --artifacts $(OUT)/bench-micro
+	@for f in $(OUT)/bench-micro/results/*-report-github.md; do echo; cat "$$f"; done
 
 run: run-deps build
 	@deploy/run-local.sh "$(DATA)"
