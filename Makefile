@@ -74,7 +74,7 @@ bench: test-deps build
 BENCH_FILTER ?= *
 bench-micro:
 	@rm -rf $(OUT)/bench-micro
-	$(DOTNET) run -c Release --project bench/Micro --nologo -- --filter '$(BENCH_FILTER)' --artifacts $(OUT)/bench-micro
+	$(DOTNET) run -c Release --project bench/Micro -- --filter '$(BENCH_FILTER)' --artifacts $(OUT)/bench-micro
 	@for f in $(OUT)/bench-micro/results/*-report-github.md; do echo; cat "$$f"; done
 
 run: run-deps build
