@@ -85,6 +85,9 @@ public sealed class LayerUnpacker : ILayerUnpacker
     {
         private readonly HashSet<string> _regularFiles = new(StringComparer.Ordinal);
         private readonly Dictionary<string, DateTimeOffset> _dirTimes = new(StringComparer.Ordinal);
+        // One copy buffer for the whole layer (entries are written one after another): one per file was 80 KiB
+        // allocated for each of a layer's thousands of small files.
+        private readonly byte[] _buffer = new byte[81920];
         private long _size;
         private string _entryName = "";
 
@@ -133,8 +136,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
             // The diff id covers the whole uncompressed stream, trailer blocks included.
             try
             {
-                var buf = new byte[81920];
-                while (await hashing.ReadAsync(buf, ct).ConfigureAwait(false) > 0) { }
+                while (await hashing.ReadAsync(_buffer, ct).ConfigureAwait(false) > 0) { }
             }
             catch (Exception e) when (IsReadFailure(e))
             {
@@ -242,7 +244,7 @@ public sealed class LayerUnpacker : ILayerUnpacker
             var data = entry.DataStream;
             if (data is null)
                 return;
-            var buffer = new byte[81920];
+            var buffer = _buffer;
             long written = 0;
             while (true)
             {
