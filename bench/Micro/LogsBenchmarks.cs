@@ -39,13 +39,13 @@ public class LogsBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _scratch.Dispose();
 
-    [Benchmark(Description = "read + parse 100k lines")]
-    public int ReadAll() => ContainerLog.ReadAll(_log, 1).Count;
+    [Benchmark]
+    public int ReadAndParse() => ContainerLog.ReadAll(_log, 1).Count;
 
-    [Benchmark(Description = "docker logs: 100k lines framed")]
+    [Benchmark]
     public Task LogsAll() => ContainersApi.WriteBacklog(Stream.Null, ContainerLog.ReadAll(_log, 1), Wanted, int.MaxValue, timestamps: false, raw: false, CancellationToken.None);
 
-    [Benchmark(Description = "docker logs --tail 100")]
+    [Benchmark]
     public Task LogsTail100() => ContainersApi.WriteBacklog(Stream.Null, ContainerLog.ReadAll(_log, 1), Wanted, 100, timestamps: false, raw: false, CancellationToken.None);
 
     private static bool Wanted(LogEntry e) => true;

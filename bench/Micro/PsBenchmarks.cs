@@ -51,8 +51,8 @@ public class PsBenchmarks
         _scratch.Dispose();
     }
 
-    [Benchmark(Description = "docker ps: 500 running containers")]
-    public byte[] ContainerList()
+    [Benchmark]
+    public byte[] Ps500Running()
     {
         var filter = new ContainerListFilter(DockerFilters.Parse(null, ContainerListFilter.Known), all: false, limit: 0,
             _ => throw new InvalidOperationException("no before/since"), _ => null, _ => false);

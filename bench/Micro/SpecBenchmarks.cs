@@ -54,9 +54,9 @@ public class SpecBenchmarks
         return JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec);
     }
 
-    [Benchmark(Description = "config.json bytes (docker run)")]
+    [Benchmark]
     public byte[] ConfigJson() => SpecJson();
 
-    [Benchmark(Description = "config.json bytes + atomic write")]
-    public void ConfigJsonWritten() => AtomicFile.Write(Path.Combine(_bundle, "config.json"), SpecJson());
+    [Benchmark]
+    public void ConfigJsonAtomicWrite() => AtomicFile.Write(Path.Combine(_bundle, "config.json"), SpecJson());
 }
