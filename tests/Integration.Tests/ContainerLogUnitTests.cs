@@ -88,6 +88,17 @@ public sealed class ContainerLogUnitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_frame_counts_the_text_in_utf8_bytes()
+    {
+        var log = Log("2026-12-01T10:00:00Z stderr F é✓\n");
+        using var body = new MemoryStream();
+
+        await ContainersApi.WriteBacklog(body, ContainerLog.ReadAll(log, 1), _ => true, int.MaxValue, timestamps: false, raw: false, CancellationToken.None);
+
+        Assert.Equal([2, 0, 0, 0, 0, 0, 0, 6, .. Encoding.UTF8.GetBytes("é✓\n")], body.ToArray());
+    }
+
+    [Fact]
     public async Task Timestamps_and_raw_output_for_a_terminal()
     {
         var log = Log("2026-12-01T10:00:00.5Z stdout F a\r\n");

@@ -176,11 +176,25 @@ public static class ContainersApi
             await WriteFrame(body, e, timestamps, raw, ct);
     }
 
+    /// <summary>One entry as one write: encoded straight into its frame (one array per line, not three).</summary>
     private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, bool raw, CancellationToken ct)
     {
-        var text = (timestamps ? e.TimeText + " " : "") + e.Text + (e.Partial ? "" : "\n");
-        var payload = Encoding.UTF8.GetBytes(text);
-        await body.WriteAsync(raw ? payload : AttachSession.Frame(e.Stream == "stderr" ? 2 : 1, payload), ct);
+        var time = timestamps ? e.TimeText : "";
+        var header = raw ? 0 : 8;
+        var length = (timestamps ? time.Length + 1 : 0) + Encoding.UTF8.GetByteCount(e.Text) + (e.Partial ? 0 : 1);
+        var frame = new byte[header + length];
+        var at = header;
+        if (timestamps)
+        {
+            at += Encoding.UTF8.GetBytes(time, frame.AsSpan(at));
+            frame[at++] = (byte)' ';
+        }
+        at += Encoding.UTF8.GetBytes(e.Text, frame.AsSpan(at));
+        if (!e.Partial)
+            frame[at] = (byte)'\n';
+        if (!raw)
+            AttachSession.WriteHeader(frame, e.Stream == "stderr" ? 2 : 1, length);
+        await body.WriteAsync(frame, ct);
     }
 
     private static DateTime? ParseTime(string? value)
