@@ -7,7 +7,7 @@ NATIVE_DIR := src/Agent/Native
 OUT := out
 DATA ?= $(CURDIR)/.data
 
-.PHONY: build native ccrun agent server test test-deps run-deps bench bench-deps run clean
+.PHONY: build native ccrun agent server test test-deps run-deps bench bench-deps bench-micro bench-load run clean
 
 build: native ccrun agent server
 
@@ -72,6 +72,18 @@ bench-deps: test-deps
 # Every figure on ccagent and on dockerd/runc in one run, printed as a markdown table and kept in bench/results/latest.md.
 bench: bench-deps build
 	$(DOTNET) run --project bench/Runner -c Release -- --bin $(CURDIR)/bin --out bench/results/latest.md $(BENCH_ARGS)
+
+# docker load and docker pull (from a registry on loopback) of a 109 MiB archive, ccagent beside dockerd, in detail.
+bench-load: bench-deps build
+	bench/load-vs-docker.sh
+
+# BenchmarkDotNet micro-benchmarks of the agent's hot paths (bench/Micro/README.md), a few minutes on 2 cores; root for
+# the layer unpack (lchown). BENCH_FILTER picks benchmarks (BenchmarkDotNet's --filter glob); the tables are printed at the end.
+BENCH_FILTER ?= *
+bench-micro:
+	@rm -rf $(OUT)/bench-micro
+	$(DOTNET) run -c Release --project bench/Micro -- --filter '$(BENCH_FILTER)' --artifacts $(OUT)/bench-micro
+	@for f in $(OUT)/bench-micro/results/*-report-github.md; do echo; cat "$$f"; done
 
 run: run-deps build
 	@deploy/run-local.sh "$(DATA)"

@@ -24,10 +24,17 @@ public static class AttachSession
     public static byte[] Frame(int stream, ReadOnlySpan<byte> data)
     {
         var frame = new byte[8 + data.Length];
-        frame[0] = (byte)stream;
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(4), (uint)data.Length);
+        WriteHeader(frame, stream, data.Length);
         data.CopyTo(frame.AsSpan(8));
         return frame;
+    }
+
+    /// <summary>The 8-byte header: the stream (1 stdout, 2 stderr), three zero bytes, the payload's length big-endian.</summary>
+    public static void WriteHeader(Span<byte> frame, int stream, int length)
+    {
+        frame[0] = (byte)stream;
+        frame[1..4].Clear();
+        BinaryPrimitives.WriteUInt32BigEndian(frame[4..], (uint)length);
     }
 
     public static Task<bool> WriteAsync(HijackedConnection client, AttachStreams streams, int stream, ReadOnlyMemory<byte> data, CancellationToken ct) =>

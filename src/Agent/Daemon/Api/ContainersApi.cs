@@ -154,9 +154,7 @@ public static class ContainersApi
         bool Wanted(LogEntry e) =>
             (e.Stream == "stdout" ? stdout : stderr) && (since is null || e.Time >= since) && (until is null || e.Time <= until);
 
-        var backlog = ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)).Where(Wanted).ToList();
-        foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
-            await WriteFrame(body, e, timestamps, c.Config.Tty, ct);
+        await WriteBacklog(body, ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)), Wanted, tail, timestamps, c.Config.Tty, ct);
         await body.FlushAsync(ct);
         if (!follow || !engine.IsRunning(c.Id))
             return;
@@ -169,11 +167,34 @@ public static class ContainersApi
         }
     }
 
+    /// <summary>What the log already holds: the wanted lines, the last <paramref name="tail"/> of them, each framed.</summary>
+    internal static async Task WriteBacklog(Stream body, IEnumerable<LogEntry> entries, Func<LogEntry, bool> wanted, int tail, bool timestamps, bool raw,
+        CancellationToken ct)
+    {
+        var backlog = entries.Where(wanted).ToList();
+        foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
+            await WriteFrame(body, e, timestamps, raw, ct);
+    }
+
+    /// <summary>One entry as one write: encoded straight into its frame (one array per line, not three).</summary>
     private static async Task WriteFrame(Stream body, LogEntry e, bool timestamps, bool raw, CancellationToken ct)
     {
-        var text = (timestamps ? e.TimeText + " " : "") + e.Text + (e.Partial ? "" : "\n");
-        var payload = Encoding.UTF8.GetBytes(text);
-        await body.WriteAsync(raw ? payload : AttachSession.Frame(e.Stream == "stderr" ? 2 : 1, payload), ct);
+        var time = timestamps ? e.TimeText : "";
+        var header = raw ? 0 : 8;
+        var length = (timestamps ? time.Length + 1 : 0) + Encoding.UTF8.GetByteCount(e.Text) + (e.Partial ? 0 : 1);
+        var frame = new byte[header + length];
+        var at = header;
+        if (timestamps)
+        {
+            at += Encoding.UTF8.GetBytes(time, frame.AsSpan(at));
+            frame[at++] = (byte)' ';
+        }
+        at += Encoding.UTF8.GetBytes(e.Text, frame.AsSpan(at));
+        if (!e.Partial)
+            frame[at] = (byte)'\n';
+        if (!raw)
+            AttachSession.WriteHeader(frame, e.Stream == "stderr" ? 2 : 1, length);
+        await body.WriteAsync(frame, ct);
     }
 
     private static DateTime? ParseTime(string? value)

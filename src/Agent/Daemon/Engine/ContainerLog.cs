@@ -6,17 +6,26 @@ namespace ContainerConsole.Agent.Engine;
 /// <summary>One line the monitor wrote: "&lt;RFC3339Nano&gt; &lt;stdout|stderr&gt; &lt;F|P&gt; &lt;text&gt;" (the CRI log format).</summary>
 public sealed record LogEntry(DateTime Time, string Stream, bool Partial, string Text)
 {
-    public static LogEntry? Parse(string line)
+    public static LogEntry? Parse(string line) => Parse(line.AsSpan());
+
+    public static LogEntry? Parse(ReadOnlySpan<char> line)
     {
         var a = line.IndexOf(' ');
-        var b = a < 0 ? -1 : line.IndexOf(' ', a + 1);
+        var second = a < 0 ? -1 : line[(a + 1)..].IndexOf(' ');
+        var b = second < 0 ? -1 : a + 1 + second;
         if (b < 0 || b + 2 > line.Length)
             return null;
-        if (!DateTime.TryParse(line.AsSpan(0, a), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
+        if (!DateTime.TryParse(line[..a], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
             return null;
-        var stream = line[(a + 1)..b];
+        // the two names ccshim writes are shared, not a string per line
+        var stream = line[(a + 1)..b] switch
+        {
+            "stdout" => "stdout",
+            "stderr" => "stderr",
+            var other => other.ToString(),
+        };
         var partial = line[b + 1] == 'P';
-        var text = b + 3 <= line.Length ? line[(b + 3)..] : "";
+        var text = b + 3 <= line.Length ? line[(b + 3)..].ToString() : "";
         return new LogEntry(time, stream, partial, text);
     }
 
@@ -35,17 +44,43 @@ public static class ContainerLog
             yield return log;
     }
 
+    /// <summary>Every entry of the log's files, oldest first.</summary>
     public static List<LogEntry> ReadAll(string log, int maxFiles)
     {
         var entries = new List<LogEntry>();
+        var buf = new char[64 * 1024];
         foreach (var f in Files(log, maxFiles))
         {
             using var s = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var r = new StreamReader(s, Encoding.UTF8);
-            // only '\n' ends a record: a terminal's "\r" belongs to the text (ReadLine would eat it)
-            foreach (var line in r.ReadToEnd().Split('\n'))
-                if (LogEntry.Parse(line) is { } e)
-                    entries.Add(e);
+            // Lines are parsed where they lie in the buffer: reading the file into one string and splitting it made
+            // three copies of a 10 MiB log (the micro-benchmark: 118 MB allocated for 100k lines).
+            // Only '\n' ends a record: a terminal's "\r" belongs to the text (ReadLine would eat it).
+            int start = 0, end = 0;
+            while (true)
+            {
+                if (start > 0)
+                {
+                    Array.Copy(buf, start, buf, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+                if (end == buf.Length)
+                    Array.Resize(ref buf, buf.Length * 2); // a line longer than the buffer
+                var n = r.Read(buf, end, buf.Length - end);
+                if (n == 0)
+                    break;
+                end += n;
+                int newline;
+                while ((newline = buf.AsSpan(start, end - start).IndexOf('\n')) >= 0)
+                {
+                    if (LogEntry.Parse(buf.AsSpan(start, newline)) is { } e)
+                        entries.Add(e);
+                    start += newline + 1;
+                }
+            }
+            if (LogEntry.Parse(buf.AsSpan(start, end - start)) is { } unterminated)
+                entries.Add(unterminated);
         }
         return entries;
     }
