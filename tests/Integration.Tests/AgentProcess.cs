@@ -110,7 +110,10 @@ public sealed class AgentProcess : IDisposable
 
     public async Task<JsonElement> InspectAsync(string id)
     {
-        using var doc = JsonDocument.Parse(await Http.GetStringAsync($"containers/{id}/json"));
+        using var r = await Http.GetAsync($"containers/{id}/json");
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.IsSuccessStatusCode, $"inspect {id}: {(int)r.StatusCode} {text}");
+        using var doc = JsonDocument.Parse(text);
         return doc.RootElement.Clone();
     }
 

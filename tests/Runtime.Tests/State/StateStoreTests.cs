@@ -156,6 +156,20 @@ public class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void DerivedFilesAreReplacedAtomicallyToo()
+    {
+        var path = _tmp["resolv.conf"];
+        File.WriteAllText(path, "nameserver 10.0.0.1 and more");
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read);
+
+        AtomicFile.WriteDerivedText(path, "nameserver 127.0.0.1\n");
+
+        Assert.Equal("nameserver 10.0.0.1 and more", new StreamReader(reader).ReadToEnd());
+        Assert.Equal("nameserver 127.0.0.1\n", File.ReadAllText(path));
+        Assert.Equal(["resolv.conf"], Directory.GetFileSystemEntries(_tmp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void AppliesTheRequestedMode()
     {
         var path = _tmp["secret"];

@@ -90,8 +90,9 @@ public static class NetworkViews
     public static object Settings(ContainerModel c, NetworkManager network)
     {
         var published = c.State.IsActive ? network.PortsOf(c.Id) : [];
-        var onBridge = network.EndpointsOf(c.Id).Any(x => x.Network is { Builtin: true, IsBridge: true });
+        // one snapshot: the container's exit may release its endpoints between two lookups (inspect then answered 500)
         var bridge = network.EndpointsOf(c.Id).FirstOrDefault(x => x.Network is { Builtin: true, IsBridge: true });
+        var onBridge = bridge.Network is not null;
         return new
         {
             Bridge = "",

@@ -175,7 +175,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
         NamespaceModes.Apply(spec, c.HostConfig, Get, starting);
         if (c.HostConfig.Init == true)
             InitProcess.Apply(spec, options.InitPath);
-        AtomicFile.Write(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
+        AtomicFile.WriteDerived(Path.Combine(store.Bundle(c.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
     }
 
     /// <summary>

@@ -113,12 +113,12 @@ public sealed partial class NetworkManager
     {
         var mode = c.HostConfig.NetworkMode ?? DefaultBridge;
         var hostname = !string.IsNullOrEmpty(c.Config.Hostname) ? c.Config.Hostname : mode == "host" ? Environment.MachineName : c.Id[..12];
-        AtomicFile.WriteText(Path.Combine(containerDir, "hostname"), NameFiles.Hostname(hostname));
+        AtomicFile.WriteDerivedText(Path.Combine(containerDir, "hostname"), NameFiles.Hostname(hostname));
         var hostResolv = File.Exists(options.HostResolvConf) ? File.ReadAllText(options.HostResolvConf) : "";
         if (mode == "host")
         {
-            AtomicFile.WriteText(Path.Combine(containerDir, "hosts"), File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts") : NameFiles.Hosts(hostname, null, [], null));
-            AtomicFile.WriteText(Path.Combine(containerDir, "resolv.conf"), hostResolv);
+            AtomicFile.WriteDerivedText(Path.Combine(containerDir, "hosts"), File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts") : NameFiles.Hosts(hostname, null, [], null));
+            AtomicFile.WriteDerivedText(Path.Combine(containerDir, "resolv.conf"), hostResolv);
             return new StartPlan([], [], null);
         }
         if (IsContainerMode(mode))
@@ -129,7 +129,7 @@ public sealed partial class NetworkManager
             // Docker shares the target's files: the same addresses, the same nameservers.
             var targetDir = Path.GetDirectoryName(containerDir)!;
             foreach (var file in new[] { "hostname", "hosts", "resolv.conf" })
-                AtomicFile.WriteText(Path.Combine(containerDir, file), File.ReadAllText(Path.Combine(targetDir, target.Id, file)));
+                AtomicFile.WriteDerivedText(Path.Combine(containerDir, file), File.ReadAllText(Path.Combine(targetDir, target.Id, file)));
             return new StartPlan([], [], $"/proc/{target.State.Pid}/ns/net");
         }
         var extraHosts = c.HostConfig.ExtraHosts ?? [];
@@ -138,8 +138,8 @@ public sealed partial class NetworkManager
         var dnsOptions = (IReadOnlyList<string>?)c.HostConfig.DnsOptions ?? [];
         if (c.Networks.Count == 0)
         {
-            AtomicFile.WriteText(Path.Combine(containerDir, "hosts"), NameFiles.Hosts(hostname, null, extraHosts, HostGateway));
-            AtomicFile.WriteText(Path.Combine(containerDir, "resolv.conf"), NameFiles.ResolvConf(hostResolv, dns, dnsSearch, dnsOptions, null));
+            AtomicFile.WriteDerivedText(Path.Combine(containerDir, "hosts"), NameFiles.Hosts(hostname, null, extraHosts, HostGateway));
+            AtomicFile.WriteDerivedText(Path.Combine(containerDir, "resolv.conf"), NameFiles.ResolvConf(hostResolv, dns, dnsSearch, dnsOptions, null));
             return new StartPlan([], [], null); // none: loopback only
         }
         var endpoints = new List<(NetworkRecord, EndpointRecord)>();
@@ -169,8 +169,8 @@ public sealed partial class NetworkManager
                 store.Save(new SandboxRecord { ContainerId = c.Id, Ports = ports });
             }
             var (primary, own) = endpoints[0];
-            AtomicFile.WriteText(Path.Combine(containerDir, "hosts"), NameFiles.Hosts(hostname, IPAddress.Parse(own.Address), extraHosts, HostGateway));
-            AtomicFile.WriteText(Path.Combine(containerDir, "resolv.conf"),
+            AtomicFile.WriteDerivedText(Path.Combine(containerDir, "hosts"), NameFiles.Hosts(hostname, IPAddress.Parse(own.Address), extraHosts, HostGateway));
+            AtomicFile.WriteDerivedText(Path.Combine(containerDir, "resolv.conf"),
                 NameFiles.ResolvConf(hostResolv, dns, dnsSearch, dnsOptions, primary.HasEmbeddedDns ? IPAddress.Parse(primary.Gateway) : null));
             return new StartPlan(endpoints, ports, null);
         }
