@@ -40,13 +40,13 @@ public class LogsBenchmarks
     public void Cleanup() => _scratch.Dispose();
 
     [Benchmark]
-    public int ReadAndParse() => ContainerLog.ReadAll(_log, 1).Count;
+    public int ReadAndParse() => ContainerLog.Read(_log, 1).Count();
 
     [Benchmark]
-    public Task LogsAll() => ContainersApi.WriteBacklog(Stream.Null, ContainerLog.ReadAll(_log, 1), Wanted, int.MaxValue, timestamps: false, raw: false, CancellationToken.None);
+    public Task LogsAll() => ContainersApi.WriteBacklog(Stream.Null, ContainerLog.Read(_log, 1), Wanted, int.MaxValue, timestamps: false, raw: false, CancellationToken.None);
 
     [Benchmark]
-    public Task LogsTail100() => ContainersApi.WriteBacklog(Stream.Null, ContainerLog.ReadAll(_log, 1), Wanted, 100, timestamps: false, raw: false, CancellationToken.None);
+    public Task LogsTail100() => ContainersApi.WriteBacklog(Stream.Null, ContainerLog.Read(_log, 1), Wanted, 100, timestamps: false, raw: false, CancellationToken.None);
 
     private static bool Wanted(LogEntry e) => true;
 }

@@ -112,10 +112,10 @@ public sealed class EngineClient(string socket) : IDisposable
             throw new InvalidOperationException($"load: {(int)r.StatusCode} {text}");
     }
 
-    /// <summary>The container's log, demultiplexed, as one callback per complete stdout line (without the newline).</summary>
+    /// <summary>The container's stdout log, as one callback per complete line (without the newline).</summary>
     public async Task ReadLogLinesAsync(string id, Action<ReadOnlySpan<byte>> line)
     {
-        using var r = await _http.GetAsync($"containers/{id}/logs?stdout=1&stderr=1", HttpCompletionOption.ResponseHeadersRead);
+        using var r = await _http.GetAsync($"containers/{id}/logs?stdout=1", HttpCompletionOption.ResponseHeadersRead);
         if (!r.IsSuccessStatusCode)
             throw new InvalidOperationException($"logs: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
         await using var stream = await r.Content.ReadAsStreamAsync();

@@ -28,11 +28,27 @@ public static class Hyperfine
         p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         if (p.ExitCode != 0)
-            throw new InvalidOperationException($"hyperfine failed: {stderr.Result}");
+            throw new InvalidOperationException($"hyperfine failed: {stderr.Result.Trim()}{Diagnose(commands)}");
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         File.Delete(json);
         return doc.RootElement.GetProperty("results").EnumerateArray().ToDictionary(
             r => r.GetProperty("command").GetString()!,
             r => new Sample(r.GetProperty("times").EnumerateArray().Select(t => t.GetDouble() * 1000).ToList()));
+    }
+
+    /// <summary>Hyperfine says only that a command failed: run each once more and quote the first one's own error.</summary>
+    private static string Diagnose((string Name, string Command, string? Prepare)[] commands)
+    {
+        foreach (var (name, command, _) in commands)
+        {
+            var psi = new ProcessStartInfo("sh", ["-c", command]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+                return $"\n{name}: `{command}` exited with {p.ExitCode}: {stderr.Result.Trim()}";
+        }
+        return "";
     }
 }

@@ -19,25 +19,33 @@ public static class LoadArchive
         return path;
     }
 
-    /// <summary>Files, directories and symlinks under <paramref name="source"/> in name order, up to <see cref="BytesPerLayer"/>.</summary>
+    /// <summary>Files, directories and symlinks under <paramref name="source"/> in name order, up to <see cref="BytesPerLayer"/>.
+    /// A symlink is archived as a symlink and not followed: entries below it would write through it, which a careful
+    /// engine refuses.</summary>
     private static byte[] Layer(string source)
     {
         using var ms = new MemoryStream();
         using (var tar = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
         {
             long total = 0;
-            var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-            foreach (var path in Directory.EnumerateFileSystemEntries(source, "*", options).Order(StringComparer.Ordinal))
+            void Walk(string dir)
             {
-                var info = new FileInfo(path);
-                if (info.LinkTarget is null && !info.Attributes.HasFlag(FileAttributes.Directory))
+                foreach (var path in Directory.EnumerateFileSystemEntries(dir).Order(StringComparer.Ordinal))
                 {
-                    if (total + info.Length > BytesPerLayer)
-                        continue;
-                    total += info.Length;
+                    var info = new FileInfo(path);
+                    var isDir = info.LinkTarget is null && info.Attributes.HasFlag(FileAttributes.Directory);
+                    if (info.LinkTarget is null && !isDir)
+                    {
+                        if (total + info.Length > BytesPerLayer)
+                            continue;
+                        total += info.Length;
+                    }
+                    tar.WriteEntry(path, path.TrimStart('/'));
+                    if (isDir)
+                        Walk(path);
                 }
-                tar.WriteEntry(path, path.TrimStart('/'));
             }
+            Walk(source);
         }
         return ms.ToArray();
     }

@@ -30,7 +30,7 @@ public sealed class ContainerLogUnitTests : IDisposable
                       "2026-12-01T10:20:31.000000100Z stderr P half é ✓\n" +
                       "2026-12-01T10:20:32.5Z stdout F \n");
 
-        var entries = ContainerLog.ReadAll(log, 1);
+        var entries = ContainerLog.Read(log, 1).ToList();
 
         Assert.Equal(3, entries.Count);
         Assert.Equal(new DateTime(2026, 12, 1, 10, 20, 30, DateTimeKind.Utc).AddTicks(1_234_568), entries[0].Time);
@@ -47,7 +47,7 @@ public sealed class ContainerLogUnitTests : IDisposable
         var log = Log("garbage\n\nnot-a-time stdout F x\n2026-12-01T10:20:30Z stdout\n2026-12-01T10:20:30Z stdout F kept\n" +
                       "2026-12-01T10:20:31Z stdout F being written");
 
-        Assert.Equal(["kept", "being written"], ContainerLog.ReadAll(log, 1).Select(e => e.Text));
+        Assert.Equal(["kept", "being written"], ContainerLog.Read(log, 1).Select(e => e.Text));
     }
 
     [Fact]
@@ -55,8 +55,8 @@ public sealed class ContainerLogUnitTests : IDisposable
     {
         var log = Log("2026-12-01T10:00:00Z stdout F oldest\n", "2026-12-01T10:00:01Z stdout F older\n", "2026-12-01T10:00:02Z stdout F live\n");
 
-        Assert.Equal(["oldest", "older", "live"], ContainerLog.ReadAll(log, 3).Select(e => e.Text));
-        Assert.Equal(["older", "live"], ContainerLog.ReadAll(log, 2).Select(e => e.Text));
+        Assert.Equal(["oldest", "older", "live"], ContainerLog.Read(log, 3).Select(e => e.Text));
+        Assert.Equal(["older", "live"], ContainerLog.Read(log, 2).Select(e => e.Text));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class ContainerLogUnitTests : IDisposable
         lines.Insert(2500, $"2026-12-01T10:00:00Z stderr F {longText}");
         var log = Log(string.Join('\n', lines) + "\n");
 
-        var entries = ContainerLog.ReadAll(log, 1);
+        var entries = ContainerLog.Read(log, 1).ToList();
 
         Assert.Equal(5001, entries.Count);
         Assert.Equal(longText, entries[2500].Text);
@@ -81,10 +81,40 @@ public sealed class ContainerLogUnitTests : IDisposable
                       "2026-12-01T10:00:03Z stdout F ee\n");
         using var body = new MemoryStream();
 
-        await ContainersApi.WriteBacklog(body, ContainerLog.ReadAll(log, 1), e => e.Text != "one", tail: 2, timestamps: false, raw: false, CancellationToken.None);
+        await ContainersApi.WriteBacklog(body, ContainerLog.Read(log, 1), e => e.Text != "one", tail: 2, timestamps: false, raw: false, CancellationToken.None);
 
         byte[] Frame(byte stream, string text) => [stream, 0, 0, 0, 0, 0, 0, (byte)text.Length, .. Encoding.UTF8.GetBytes(text)];
         Assert.Equal([.. Frame(1, "thr"), .. Frame(1, "ee\n")], body.ToArray());
+    }
+
+    [Theory]
+    [InlineData(0, "")]
+    [InlineData(-1, "one\ntwo\n")] // dockerd reads a negative tail as all
+    [InlineData(5, "one\ntwo\n")]
+    public async Task A_tail_of_none_all_or_more_than_there_is(int tail, string expected)
+    {
+        var log = Log("2026-12-01T10:00:00Z stdout F one\n2026-12-01T10:00:01Z stdout F two\n");
+        using var body = new MemoryStream();
+
+        await ContainersApi.WriteBacklog(body, ContainerLog.Read(log, 1), _ => true, tail, timestamps: false, raw: true, CancellationToken.None);
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(body.ToArray()));
+    }
+
+    [Fact]
+    public void A_read_keeps_the_files_it_opened_when_the_log_rotates_meanwhile()
+    {
+        var log = Log("2026-12-01T10:00:00Z stdout F old\n");
+        File.WriteAllText(log + ".1", "2026-12-01T09:00:00Z stdout F older\n");
+        using var entries = ContainerLog.Read(log, 2).GetEnumerator();
+        Assert.True(entries.MoveNext());
+        Assert.Equal("older", entries.Current.Text);
+        // rotation: the live file becomes .1, the old .1 goes away, a new live file starts
+        File.Move(log, log + ".1", overwrite: true);
+        File.WriteAllText(log, "2026-12-01T11:00:00Z stdout F new\n");
+        Assert.True(entries.MoveNext());
+        Assert.Equal("old", entries.Current.Text);
+        Assert.False(entries.MoveNext());
     }
 
     [Fact]
@@ -93,7 +123,7 @@ public sealed class ContainerLogUnitTests : IDisposable
         var log = Log("2026-12-01T10:00:00Z stderr F é✓\n");
         using var body = new MemoryStream();
 
-        await ContainersApi.WriteBacklog(body, ContainerLog.ReadAll(log, 1), _ => true, int.MaxValue, timestamps: false, raw: false, CancellationToken.None);
+        await ContainersApi.WriteBacklog(body, ContainerLog.Read(log, 1), _ => true, int.MaxValue, timestamps: false, raw: false, CancellationToken.None);
 
         Assert.Equal([2, 0, 0, 0, 0, 0, 0, 6, .. Encoding.UTF8.GetBytes("é✓\n")], body.ToArray());
     }
@@ -104,7 +134,7 @@ public sealed class ContainerLogUnitTests : IDisposable
         var log = Log("2026-12-01T10:00:00.5Z stdout F a\r\n");
         using var body = new MemoryStream();
 
-        await ContainersApi.WriteBacklog(body, ContainerLog.ReadAll(log, 1), _ => true, int.MaxValue, timestamps: true, raw: true, CancellationToken.None);
+        await ContainersApi.WriteBacklog(body, ContainerLog.Read(log, 1), _ => true, int.MaxValue, timestamps: true, raw: true, CancellationToken.None);
 
         Assert.Equal("2026-12-01T10:00:00.5000000Z a\r\n", Encoding.UTF8.GetString(body.ToArray()));
     }

@@ -47,7 +47,7 @@ public static class AttachApi
         try
         {
             if (Flag("logs"))
-                foreach (var e in ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)))
+                foreach (var e in ContainerLog.Read(engine.LogPath(c.Id), engine.LogFiles(c)))
                     await AttachSession.WriteAsync(client, streams, e.Stream == "stderr" ? 2 : 1, Encoding.UTF8.GetBytes(e.Text + (e.Partial ? "" : "\n")), ct);
             if (!Flag("stream"))
                 return;

@@ -154,7 +154,7 @@ public static class ContainersApi
         bool Wanted(LogEntry e) =>
             (e.Stream == "stdout" ? stdout : stderr) && (since is null || e.Time >= since) && (until is null || e.Time <= until);
 
-        await WriteBacklog(body, ContainerLog.ReadAll(engine.LogPath(c.Id), engine.LogFiles(c)), Wanted, tail, timestamps, c.Config.Tty, ct);
+        await WriteBacklog(body, ContainerLog.Read(engine.LogPath(c.Id), engine.LogFiles(c)), Wanted, tail, timestamps, c.Config.Tty, ct);
         await body.FlushAsync(ct);
         if (!follow || !engine.IsRunning(c.Id))
             return;
@@ -171,8 +171,23 @@ public static class ContainersApi
     internal static async Task WriteBacklog(Stream body, IEnumerable<LogEntry> entries, Func<LogEntry, bool> wanted, int tail, bool timestamps, bool raw,
         CancellationToken ct)
     {
-        var backlog = entries.Where(wanted).ToList();
-        foreach (var e in backlog.Skip(Math.Max(0, backlog.Count - tail)))
+        if (tail is int.MaxValue or < 0) // all, as dockerd reads a negative tail
+        {
+            foreach (var e in entries.Where(wanted))
+                await WriteFrame(body, e, timestamps, raw, ct);
+            return;
+        }
+        if (tail == 0)
+            return;
+        // the last `tail` wanted entries, without holding the rest
+        var last = new Queue<LogEntry>(Math.Min(tail, 4096));
+        foreach (var e in entries.Where(wanted))
+        {
+            if (last.Count == tail)
+                last.Dequeue();
+            last.Enqueue(e);
+        }
+        foreach (var e in last)
             await WriteFrame(body, e, timestamps, raw, ct);
     }
 

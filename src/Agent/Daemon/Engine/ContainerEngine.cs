@@ -296,6 +296,7 @@ public sealed partial class ContainerEngine(AgentOptions options, ContainerStore
             }
             _exits[c.Id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             store.Save(c);
+            runtime.WatchMonitor(new ProcessIdentity(c.State.ShimPid, c.State.ShimStartTime));
             events.Container(c, "start");
             health.Start(c, fresh: true);
             NotifyChanged();

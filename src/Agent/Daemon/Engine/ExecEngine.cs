@@ -112,6 +112,7 @@ public sealed class ExecEngine(ContainerEngine containers, ContainerStore store,
             var (shim, started, connection) = runtime.ExecUnderMonitor(c, e, processFile, attach);
             (e.Running, e.Pid, e.ShimPid, e.ShimStartTime) = (true, started.Pid, shim.Pid, shim.StartTime);
             Save(e);
+            runtime.WatchMonitor(shim);
             events.Container(c, "exec_start: " + string.Join(' ', e.Config.Cmd ?? []), ("execID", e.Id));
             return connection;
         }

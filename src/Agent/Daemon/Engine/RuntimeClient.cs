@@ -72,7 +72,11 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, Mo
         }
     }
 
-    /// <summary>A running container's monitor adopted at agent start: its exit is noticed at once, as for one started now.</summary>
+    /// <summary>
+    /// Has the monitor's exit noticed at once. Called once the container or exec is recorded as running (or adopted at
+    /// agent start), not when the monitor is spawned: `true` can exit before that, and the exit watcher only reaps
+    /// what is recorded as running, so an exit signalled earlier would wait for its next scan (a second).
+    /// </summary>
     public void WatchMonitor(ProcessIdentity shim) => exits.Watch(shim);
 
     /// <summary>Runs ccshim and follows its sync pipe: "shim N" (its sockets listen; onListening runs), then "pid N" or "error MSG".</summary>
@@ -109,9 +113,7 @@ public sealed class RuntimeClient(AgentOptions options, ContainerStore store, Mo
                     var pid = int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture);
                     // an exec'd process may be done already (and reaped by the monitor): its pid is all there is
                     var process = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
-                    var monitor = shim ?? throw new EngineException(500, "monitor did not report itself");
-                    exits.Watch(monitor);
-                    return (monitor, process);
+                    return (shim ?? throw new EngineException(500, "monitor did not report itself"), process);
                 }
                 else if (line.StartsWith("error ", StringComparison.Ordinal))
                     throw new EngineException(400, CleanRuntimeError(line[6..]));
