@@ -27,7 +27,9 @@ public sealed class Figures(Testbed bed, ResultTable table, int runs)
         AddTimes($"run --rm busybox true, API client ({runs} runs)", ours, docker, null);
     }
 
-    private void AddTimes(string figure, Sample ours, Sample peer, Goal? goal)
+    private void AddTimes(string figure, Sample ours, Sample peer, Goal? goal) => AddTimes(table, figure, ours, peer, goal);
+
+    private static void AddTimes(ResultTable table, string figure, Sample ours, Sample peer, Goal? goal)
     {
         table.Add(new ResultRow(figure + ", median", Ms(ours.Median), Ms(peer.Median), ours.Median / peer.Median, goal));
         table.Add(new ResultRow(figure + ", p95", Ms(ours.P95), Ms(peer.P95), ours.P95 / peer.P95));
@@ -35,7 +37,7 @@ public sealed class Figures(Testbed bed, ResultTable table, int runs)
 
     /// <summary>The runtimes alone: <c>ccrun run</c> and <c>runc run</c> of one busybox bundle with Docker's default
     /// confinement (all namespaces, default capabilities, seccomp profile).</summary>
-    public void RawRuntime()
+    public static void RawRuntime(ResultTable table, string binDir, int runs)
     {
         var dir = Directory.CreateDirectory(Path.Combine("/run", "ccb-rt-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
@@ -45,7 +47,7 @@ public sealed class Figures(Testbed bed, ResultTable table, int runs)
                 Directory.CreateDirectory(Path.Combine(rootfs, d));
             File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
             File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "true"), "busybox");
-            var ccrun = Path.Combine(bed.BinDir, "ccrun");
+            var ccrun = Path.Combine(binDir, "ccrun");
             var bundle = Path.Combine(dir, "bundle");
             var spec = Process.Start(new ProcessStartInfo(ccrun, ["spec"]) { WorkingDirectory = bundle })!;
             spec.WaitForExit();
@@ -58,7 +60,7 @@ public sealed class Figures(Testbed bed, ResultTable table, int runs)
             var t = Hyperfine.Run(dir, runs, 3,
                 ("ours", $"{ccrun} --root {dir}/ccrun-state run --bundle {bundle} ccbench", null),
                 ("runc", $"runc --root {dir}/runc-state run --bundle {bundle} runcbench", null));
-            AddTimes($"raw runtime `run` of a busybox `true` bundle, no terminal, ccrun vs runc ({runs} runs)", t["ours"], t["runc"], Goal.Max(0.3));
+            AddTimes(table, $"raw runtime `run` of a busybox `true` bundle, no terminal, ccrun vs runc ({runs} runs)", t["ours"], t["runc"], Goal.Max(0.3));
         }
         finally
         {
