@@ -148,6 +148,10 @@ public sealed class AgentEventsTests
             s => s.StartsWith("Restarting (4)", StringComparison.Ordinal), "ps shows Restarting (4)");
         await EventuallyAsync(() => Inspect(agent, "crashy", "{{.State.Status}} {{.State.Running}} {{.State.Restarting}}"), s => s == "restarting true true", "inspect");
         await EventuallyAsync(() => agent.DockerOk("ps", "-q", "-f", "status=restarting").Trim(), s => s.Length > 0, "status=restarting filter");
+        // a stop between two runs calls the policy off (it once answered 304 and let the restart go ahead)
+        await EventuallyAsync(() => Inspect(agent, "crashy", "{{.State.Restarting}}"), s => s == "true", "restarting again");
+        agent.DockerOk("stop", "crashy");
+        Assert.Equal("exited false false", Inspect(agent, "crashy", "{{.State.Status}} {{.State.Running}} {{.State.Restarting}}"));
         agent.DockerOk("rm", "-f", "crashy");
 
         agent.DockerOk("run", "-d", "--name", "busy", "evbox:1", "sleep", "60");

@@ -57,10 +57,12 @@ public static class ContainersApi
         });
         g.MapPost("/{id}/stop", async (ContainerEngine engine, string id, int? t, CancellationToken ct) =>
         {
-            if (!engine.Get(id).State.IsActive)
-                return Results.StatusCode(304);
+            // A container between two policy runs counts as running, as in dockerd; and the stop goes through even for
+            // one that is not (a 304 either way), so that a restart due or under way is called off too.
+            var c = engine.Get(id);
+            var running = c.State.IsActive || engine.IsRestarting(c);
             await engine.StopAsync(id, t, ct);
-            return Results.NoContent();
+            return running ? Results.NoContent() : Results.StatusCode(304);
         });
         g.MapPost("/{id}/restart", async (ContainerEngine engine, string id, int? t, CancellationToken ct) =>
         {
