@@ -45,7 +45,7 @@ public sealed partial class ContainerEngine
 
     private async Task RestartByPolicyAsync(ContainerModel c, int restartCount, CancellationToken ct)
     {
-        // The backoff may have ended just as the user stopped the container: the check under the engine's lock skips
+        // The backoff may have ended just as the user stopped the container: the check under the container's lock skips
         // the start then, and a stop that came while the start was under way found nothing running, so it applies now.
         await StartCoreAsync(c, restartCount, ct, byPolicy: true);
         if (restarts.IsStoppedByUser(c.Id) && c.State.IsActive)

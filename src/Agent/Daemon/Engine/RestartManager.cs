@@ -14,11 +14,13 @@ public sealed class RestartManager(ILogger<RestartManager> log)
 
     private readonly ConcurrentDictionary<string, TimeSpan> _delays = new();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _pending = new();
-    // a restart whose wait is over but whose start has not yet taken the engine's lock: a user's stop, start or removal
-    // in that gap must still call it off, or it starts the container with the old count behind the user's back
+    // a restart whose wait is over but whose start has not yet taken the container's lock: a user's stop, start or
+    // removal in that gap must still call it off, or it starts the container with the old count behind the user's back
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _starting = new();
     private readonly ConcurrentDictionary<string, bool> _stoppedByUser = new();
-    private readonly Lock _gate = new(); // a user's stop and a restart being scheduled: one happens first
+    // the user's stop, start or removal against a restart being scheduled or ending its wait: one happens first, and a
+    // token is only ever canceled before it is disposed
+    private readonly Lock _gate = new();
 
     /// <summary>
     /// Whether a container that stopped is started again. <paramref name="canceled"/>: the user stopped or killed it in this
@@ -46,7 +48,7 @@ public sealed class RestartManager(ILogger<RestartManager> log)
     /// <summary>
     /// Advances the container's backoff and runs <paramref name="restart"/> after it, unless canceled meanwhile. The token
     /// given to <paramref name="restart"/> stays cancelable by <see cref="StoppedByUser"/> and <see cref="Reset"/> until it
-    /// returns: the restart checks it under the engine's lock before it starts anything.
+    /// returns: the restart checks it under the container's lock before it starts anything.
     /// </summary>
     public TimeSpan? Schedule(string id, TimeSpan ranFor, Func<CancellationToken, Task> restart)
     {
@@ -67,11 +69,13 @@ public sealed class RestartManager(ILogger<RestartManager> log)
             try
             {
                 await Task.Delay(delay, cts.Token);
-                if (_pending.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cts)))
+                lock (_gate)
                 {
+                    if (!_pending.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cts)))
+                        return; // replaced by a newer schedule
                     _starting[id] = cts;
-                    await restart(cts.Token);
                 }
+                await restart(cts.Token);
             }
             catch (OperationCanceledException)
             {
@@ -82,7 +86,8 @@ public sealed class RestartManager(ILogger<RestartManager> log)
             }
             finally
             {
-                _starting.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cts));
+                lock (_gate)
+                    _starting.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cts));
                 cts.Dispose();
             }
         });
@@ -114,20 +119,11 @@ public sealed class RestartManager(ILogger<RestartManager> log)
         }
     }
 
-    private void Cancel(string id)
+    private void Cancel(string id) // under _gate
     {
         if (_pending.TryRemove(id, out var cts))
             cts.Cancel();
         if (_starting.TryGetValue(id, out var starting))
-        {
-            try
-            {
-                starting.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // it finished just now
-            }
-        }
+            starting.Cancel();
     }
 }

@@ -135,7 +135,6 @@ internal sealed class RouteNetlink(NetlinkSocket socket) : IDisposable
         socket.Execute(m.EndNested(protinfo), $"turning on hairpin mode of {description}");
     }
 
-    /// <summary>Moves a link into the network namespace open as <paramref name="netnsFd"/>.</summary>
     /// <summary>Deletes a link by name; false when there is none.</summary>
     public bool DeleteLink(string name)
     {
