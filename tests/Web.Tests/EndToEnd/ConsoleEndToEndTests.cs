@@ -74,7 +74,20 @@ public sealed class ConsoleEndToEndTests
             Assert.Equal(toggled, await page.EvaluateAsync<string>("document.documentElement.dataset.theme"));
             await page.ReloadAsync();
             Assert.Equal(toggled, await page.EvaluateAsync<string>("document.documentElement.dataset.theme"));
-            await page.GetByRole(AriaRole.Tab, new() { Name = "Logs" }).ClickAsync();
+            // the reloaded page is prerendered first: a click before its circuit is up is lost, so click until the tab is on
+            var logsTab = page.GetByRole(AriaRole.Tab, new() { Name = "Logs" });
+            for (var attempt = 0; ; attempt++)
+            {
+                await logsTab.ClickAsync();
+                try
+                {
+                    await Assertions.Expect(logsTab).ToHaveAttributeAsync("aria-selected", "true", new() { Timeout = 1_000 });
+                    break;
+                }
+                catch (PlaywrightException) when (attempt < 15)
+                {
+                }
+            }
             await Assertions.Expect(lines.First).ToContainTextAsync("tick");
             await Browser.ScreenshotAsync(page, "03b-container-logs-" + toggled);
 
